@@ -1,0 +1,44 @@
+"""Opt-in audit log: one JSON line per answer.
+
+The log contains question text, which may be sensitive; it is written only when
+``--audit-log`` / ``CITEWISE_AUDIT_LOG`` is set. Each line is written with a single
+``write`` on a file opened with O_APPEND under an exclusive ``flock``, so concurrent
+writers (threads or processes) never interleave lines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+from pathlib import Path
+
+from assistant.answer import Answer
+
+
+def audit_record(answer: Answer) -> dict:
+    """The fields logged for one answer."""
+    return {
+        "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
+        "id": answer.id,
+        "question": answer.question,
+        "answerer": answer.answerer,
+        "retrieved": answer.retrieved,
+        "cited": answer.cited_sources,
+        "refused": answer.refused,
+        "timings_ms": answer.timings_ms,
+    }
+
+
+def write_audit_line(path: Path, answer: Answer) -> None:
+    """Append one JSON line for ``answer`` to ``path``."""
+    line = (json.dumps(audit_record(answer), ensure_ascii=False) + "\n").encode()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.write(fd, line)
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)

@@ -1,0 +1,224 @@
+"""The ``citewise`` command: ingest, ask, chat, eval, sources.
+
+Results go to stdout; progress bars and logs to stderr. A ``CitewiseError`` prints its
+message and exits 2; anything unexpected prints one line asking for a bug report and
+exits 1.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+import ingest  # noqa: F401  (sets the offline environment before heavy imports)
+from ingest.errors import CitewiseError
+from ingest.settings import Settings
+
+logger = logging.getLogger("citewise")
+DEFAULT_CORPUS = Path("corpus")
+
+
+def _guard(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn errors into messages and exit codes (2: user-fixable, 1: a bug)."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CitewiseError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # a bug: one line, and where to report it
+            logger.debug("unexpected error", exc_info=True)
+            click.echo(
+                f"unexpected error: {type(exc).__name__}: {exc}. This is a bug in citewise; "
+                "please report it with the command you ran (add -v for a traceback).",
+                err=True,
+            )
+            sys.exit(1)
+
+    return wrapper
+
+
+def _settings(ctx: click.Context, **overrides: Any) -> Settings:
+    base: Settings = ctx.obj["settings"]
+    return base.with_(**overrides)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--home", type=click.Path(path_type=Path), help="Data directory (default: $CITEWISE_HOME or ~/.local/share/citewise).")
+@click.option("--chroma-url", help="Use a Chroma server, e.g. http://127.0.0.1:8000 (default: embedded store).")
+@click.option("-v", "--verbose", count=True, help="More logging on stderr (-vv for debug).")
+@click.version_option(package_name="citewise")
+@click.pass_context
+def main(ctx: click.Context, home: Path | None, chroma_url: str | None, verbose: int) -> None:
+    """citewise: literature-grounded answers for clinicians, every statement cited.
+
+    \b
+    Typical use:
+      citewise ingest corpus/
+      citewise ask "Does rituximab help anti-MAG neuropathy?"
+      citewise chat
+    """
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for noisy in ("httpx", "chromadb", "sentence_transformers", "bm25s", "urllib3", "gradio"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+    try:
+        ctx.obj = {"settings": Settings.from_env(home=home, chroma_url=chroma_url)}
+    except CitewiseError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
+@main.command("ingest")
+@click.argument("corpus_dir", required=False, type=click.Path(path_type=Path), default=DEFAULT_CORPUS)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.pass_context
+@_guard
+def ingest_command(ctx: click.Context, corpus_dir: Path, quiet: bool) -> None:
+    """Build or update the index from CORPUS_DIR (default: ./corpus).
+
+    Only changed documents are embedded; with nothing changed this is a no-op. A
+    failed or interrupted ingest leaves the previous index usable.
+
+    Example: citewise ingest corpus/
+    """
+    from ingest import build_index
+
+    report = build_index(_settings(ctx), corpus_dir, progress=None if quiet else _progress_bar)
+    click.echo(report.summary(), err=True)
+
+
+def _progress_bar(total: int, desc: str) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="text", file=sys.stderr, dynamic_ncols=True)
+
+
+def _ask_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option("--top-k", type=click.IntRange(1, 50), help="Passages handed to the answerer (default 8).")(func)
+    func = click.option("--answerer", type=click.Choice(["extractive", "llm"]), help="Answer backend (default extractive).")(func)
+    func = click.option(
+        "--retriever", type=click.Choice(["hybrid", "dense", "bm25", "langchain"]), help="Retrieval strategy (default hybrid)."
+    )(func)
+    return click.option("--audit-log", type=click.Path(path_type=Path), help="Append one JSON line per answer (contains question text).")(func)
+
+
+@main.command("ask")
+@click.argument("question", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (see DESIGN.md).")
+@click.option("--jsonl", type=click.File("r", encoding="utf-8"), help='Batch: read lines {"id": ..., "question": ...} from FILE or -.')
+@_ask_options
+@click.pass_context
+@_guard
+def ask_command(ctx: click.Context, question: str | None, as_json: bool, jsonl: Any, **options: Any) -> None:
+    """Answer QUESTION from the indexed corpus, with cited verbatim quotes.
+
+    Example: citewise ask "What proportion of IgM MGUS neuropathy patients have anti-MAG antibodies?"
+    """
+    from assistant.pipeline import Assistant
+
+    if (question is None) == (jsonl is None):
+        raise click.UsageError("give either a QUESTION or --jsonl FILE")
+    assistant = Assistant(_settings(ctx, **options))
+    if jsonl is not None:
+        _ask_batch(assistant, jsonl)
+        return
+    answer = assistant.ask(question)
+    click.echo(answer.model_dump_json(indent=2) if as_json else answer.answer)
+
+
+def _ask_batch(assistant: Any, lines: Any) -> None:
+    """One JSON object per input line; a bad line is reported on that line only."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        item_id: Any = None
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict):
+                raise ValueError("each line must be a JSON object")
+            item_id = item.get("id")
+            answer = assistant.ask(item.get("question"), id=None if item_id is None else str(item_id))
+            click.echo(answer.model_dump_json())
+        except (CitewiseError, ValueError) as exc:
+            click.echo(json.dumps({"id": item_id, "line": number, "error": str(exc)}))
+        sys.stdout.flush()
+
+
+@main.command("sources")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.pass_context
+@_guard
+def sources_command(ctx: click.Context, as_json: bool) -> None:
+    """List the indexed documents: id, kind, year, title, chunks.
+
+    Example: citewise sources --json
+    """
+    from ingest import load_generation
+
+    generation = load_generation(_settings(ctx))
+    rows = [
+        {
+            "id": doc_id,
+            "kind": d["meta"]["kind"],
+            "study_type": d["meta"].get("study_type"),
+            "year": d["meta"]["year"],
+            "title": d["meta"]["title"],
+            "chunks": generation.manifest["documents"][doc_id]["chunks"],
+        }
+        for doc_id, d in sorted(generation.documents.items())
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for r in rows:
+        click.echo(f"{r['id']:<34} {r['kind']:<9} {r['year']}  {r['chunks']:>3} chunks  {r['title'][:70]}")
+    click.echo(f"{len(rows)} documents, {sum(r['chunks'] for r in rows)} chunks", err=True)
+
+
+@main.command("chat")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--share", is_flag=True, help="Create a public Gradio share link (off by default).")
+@click.option("--auth", help="Require login 'user:password' (or set CITEWISE_AUTH).")
+@click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 64), help="Answers computed at once.")
+@_ask_options
+@click.pass_context
+@_guard
+def chat_command(ctx: click.Context, host: str, port: int, share: bool, auth: str | None, concurrency: int, **options: Any) -> None:
+    """Open the chat in a browser at http://HOST:PORT.
+
+    Example: citewise chat --port 7860
+    """
+    from assistant.chat import launch
+
+    launch(_settings(ctx, auth=auth, **options), host=host, port=port, share=share, concurrency=concurrency)
+
+
+@main.command("eval")
+@click.option("--cases", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="Eval cases YAML (default: bundled).")
+@click.option("--reports", type=click.Path(path_type=Path), default=Path("reports"), show_default=True, help="Where reports go.")
+@click.option("--ablation", is_flag=True, help="Run every retriever and print one comparison table.")
+@_ask_options
+@click.pass_context
+@_guard
+def eval_command(ctx: click.Context, cases: Path | None, reports: Path, ablation: bool, **options: Any) -> None:
+    """Run the eval suite; exit 3 when a gate threshold is missed.
+
+    Example: citewise eval --retriever hybrid
+    """
+    import evals
+
+    ok = evals.main(_settings(ctx, **options), cases=cases, reports=reports, ablation=ablation, echo=click.echo)
+    sys.exit(0 if ok else 3)

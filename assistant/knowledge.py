@@ -1,0 +1,136 @@
+"""The loaded index: chunks, sentence vectors, BM25, the Chroma collection and the model."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from functools import cached_property, lru_cache
+from typing import Any
+
+import numpy as np
+
+from assistant.abbreviations import Synonyms
+from assistant.passages import Passage, Source
+from ingest import Embedder, IndexMismatchError, LoadedGeneration, Settings, StoreError, load_generation
+from ingest.lexical import Bm25Index
+from ingest.store import describe_store, get_collection, open_client
+
+logger = logging.getLogger(__name__)
+
+
+class KnowledgeBase:
+    """Read access to one index generation; load once, share between requests."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder or Embedder()
+        self._lock = threading.Lock()
+        # The retriever and the extractive answerer embed the same expanded question.
+        self._embed = lru_cache(maxsize=256)(self._embed_uncached)
+        self._load(load_generation(settings))
+
+    def _load(self, generation: LoadedGeneration) -> None:
+        self.generation = generation
+        self.manifest = generation.manifest
+        self.chunks = generation.chunks
+        self.sentence_rows = generation.sentence_rows
+        self.sentence_vectors = np.load(generation.directory / "sentences.npy")
+        self.sources = {doc_id: Source.from_meta(d["meta"]) for doc_id, d in generation.documents.items()}
+        self.texts = {doc_id: d["text"] for doc_id, d in generation.documents.items()}
+        self.row_of = {c.id: i for i, c in enumerate(self.chunks)}
+        self.bm25 = Bm25Index(generation.directory / "bm25", len(self.chunks))
+        self.synonyms = Synonyms.for_corpus(self.texts.values())
+        self.__dict__.pop("collection", None)
+
+    def reload_if_changed(self) -> bool:
+        """Switch to a newer generation if an ingest finished since loading; True if it did."""
+        from ingest import current_generation
+
+        with self._lock:
+            latest = current_generation(self.settings)
+            if latest is None or latest == self.generation.directory:
+                return False
+            logger.info("index changed: loading %s", latest.name)
+            self._load(load_generation(self.settings))
+            return True
+
+    @cached_property
+    def collection(self) -> Any:
+        """The Chroma collection of this generation."""
+        name = self.manifest["store"]["collection"]
+        where = describe_store(self.settings)
+        if self.manifest["store"]["location"] != where:
+            raise IndexMismatchError(
+                f"the index was built for the store at {self.manifest['store']['location']}, "
+                f"not {where}; run 'citewise ingest' with this store"
+            )
+        client = open_client(self.settings)
+        try:
+            collection = get_collection(client, name)
+            count = collection.count()
+        except Exception as exc:
+            raise StoreError(f"collection {name} is missing from {where}; run 'citewise ingest'") from exc
+        if count != len(self.chunks):
+            raise IndexMismatchError(
+                f"collection {name} holds {count} vectors but the index has {len(self.chunks)} chunks; "
+                "run 'citewise ingest' to rebuild"
+            )
+        return collection
+
+    def warm_up(self) -> None:
+        """Load the model and connect to the store now."""
+        self.embedder.warm_up()
+        _ = self.collection
+
+    def embed(self, text: str) -> np.ndarray:
+        """The normalised query vector (cached per text)."""
+        return self._embed(text)
+
+    def _embed_uncached(self, text: str) -> np.ndarray:
+        vector = self.embedder.encode([text])[0]
+        vector.setflags(write=False)
+        return vector
+
+    def dense(self, vector: np.ndarray, k: int) -> list[int]:
+        """Rows of the ``k`` nearest chunks by cosine similarity (Chroma)."""
+        k = min(k, len(self.chunks))
+        if k == 0:
+            return []
+        try:
+            result = self.collection.query(query_embeddings=[vector.tolist()], n_results=k, include=["distances"])
+        except (IndexMismatchError, StoreError):
+            raise
+        except Exception as exc:
+            raise StoreError(f"vector search failed at {describe_store(self.settings)}: {exc}") from exc
+        return [self.row_of[i] for i in result["ids"][0] if i in self.row_of]
+
+    def lexical(self, query: str, k: int) -> list[int]:
+        """Rows of the ``k`` best chunks by BM25."""
+        rows, _ = self.bm25.search(query, k)
+        return [int(r) for r in rows]
+
+    def passage(self, row: int, score: float = 0.0, ranks: dict[str, int] | None = None) -> Passage:
+        """The chunk at ``row`` with its source metadata."""
+        chunk = self.chunks[row]
+        return Passage(
+            chunk_id=chunk.id,
+            row=row,
+            source=self.sources[chunk.doc_id],
+            section=chunk.section,
+            start=chunk.start,
+            end=chunk.end,
+            text=chunk.text,
+            sentences=chunk.sentences,
+            score=score,
+            ranks=ranks or {},
+        )
+
+    def sentence_matrix(self, row: int) -> np.ndarray:
+        """Precomputed vectors of the sentences of the chunk at ``row``."""
+        first = self.sentence_rows[row]
+        return self.sentence_vectors[first : first + len(self.chunks[row].sentences)]
+
+    def index_info(self) -> dict[str, str]:
+        """What the answer JSON reports about the index."""
+        m = self.manifest
+        return {"model": m["model"], "corpus_sha256": m["corpus_sha256"], "built_at": m["built_at"]}

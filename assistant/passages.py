@@ -1,0 +1,79 @@
+"""Passages: retrieved chunks with the citation metadata of their document."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.documents import Document as LCDocument
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Bibliographic data of one corpus document."""
+
+    id: str
+    kind: str
+    title: str
+    authors: tuple[str, ...]
+    year: int
+    journal: str | None = None
+    volume_pages: str | None = None
+    pmid: str | None = None
+    doi: str | None = None
+    url: str | None = None
+    study_type: str | None = None
+    has_markers: bool = False
+
+    @classmethod
+    def from_meta(cls, meta: dict[str, Any]) -> Source:
+        """Build from a document's front-matter mapping."""
+        names = {f for f in cls.__dataclass_fields__}
+        values = {k: v for k, v in meta.items() if k in names}
+        values["authors"] = tuple(meta.get("authors") or ())
+        values["has_markers"] = bool(meta.get("markers"))
+        return cls(**values)
+
+    @property
+    def is_guideline(self) -> bool:
+        """True for guideline documents."""
+        return self.kind == "guideline"
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """One retrieved chunk: its text, offsets, sentences, source and retrieval score."""
+
+    chunk_id: str
+    row: int
+    source: Source
+    section: str
+    start: int
+    end: int
+    text: str
+    sentences: tuple[tuple[int, int], ...] = ()
+    score: float = 0.0
+    ranks: dict[str, int] = field(default_factory=dict)
+
+    def sentence_texts(self) -> list[str]:
+        """The passage's sentences (offsets are relative to the document)."""
+        return [self.text[s - self.start : e - self.start] for s, e in self.sentences]
+
+    def to_document(self) -> LCDocument:
+        """As a LangChain Document with citation metadata."""
+        return LCDocument(
+            page_content=self.text,
+            id=self.chunk_id,
+            metadata={
+                "chunk_id": self.chunk_id,
+                "row": self.row,
+                "source_id": self.source.id,
+                "kind": self.source.kind,
+                "title": self.source.title,
+                "year": self.source.year,
+                "section": self.section,
+                "start": self.start,
+                "end": self.end,
+                "score": self.score,
+            },
+        )

@@ -1,0 +1,108 @@
+"""The answering pipeline: question -> retrieve -> answer -> check -> Answer.
+
+One LangChain ``Runnable`` (``build_chain``) serves the CLI, the chat and the evals, so
+``invoke``, ``batch``, ``stream`` and callbacks work as LangChain users expect.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
+
+from assistant.answer import REFUSAL, Answer
+from assistant.answerers import get_answerer
+from assistant.audit import write_audit_line
+from assistant.citations import check_claims, number_sources, to_citations
+from assistant.knowledge import KnowledgeBase
+from assistant.render import render_markdown
+from assistant.retrieval import make_retriever
+from ingest import InvalidQuestionError, Settings
+
+logger = logging.getLogger(__name__)
+
+
+def validate_question(question: Any, max_chars: int) -> str:
+    """The question stripped, or an InvalidQuestionError saying what is wrong."""
+    if not isinstance(question, str) or not question.strip():
+        raise InvalidQuestionError("the question is empty; ask something, e.g. 'Does rituximab help anti-MAG neuropathy?'")
+    question = question.strip()
+    if len(question) > max_chars:
+        raise InvalidQuestionError(f"the question is {len(question):,} characters long; the limit is {max_chars:,}")
+    return question
+
+
+class Assistant:
+    """Loads the index and answerer once; answers questions through one chain."""
+
+    def __init__(self, settings: Settings, kb: KnowledgeBase | None = None, retriever: Any = None) -> None:
+        self.settings = settings
+        self.kb = kb or KnowledgeBase(settings)
+        self.answerer = get_answerer(settings, self.kb)
+        self.retriever = retriever or make_retriever(
+            self.kb, settings.retriever, settings.top_k, settings.candidates, settings.rrf_k
+        )
+        self.chain: Runnable = (
+            RunnableLambda(self._retrieve, name="retrieve")
+            | RunnableLambda(self._answer, name="answer")
+            | RunnableLambda(self._check, name="check")
+        ).with_config(run_name="citewise")
+
+    def ask(self, question: str, *, id: str | None = None, on_token: Callable[[str], None] | None = None) -> Answer:
+        """Answer one question."""
+        return self.chain.invoke({"question": question, "id": id, "on_token": on_token})
+
+    def _retrieve(self, inputs: dict[str, Any] | str, config: RunnableConfig) -> dict[str, Any]:
+        state = {"question": inputs} if isinstance(inputs, str) else dict(inputs)
+        state["question"] = validate_question(state.get("question"), self.settings.max_question_chars)
+        state["t0"] = time.perf_counter()
+        docs = self.retriever.invoke(state["question"], config)
+        state["passages"] = [self.kb.passage(d.metadata["row"], d.metadata.get("score", 0.0)) for d in docs]
+        state["t_retrieve"] = time.perf_counter()
+        return state
+
+    def _answer(self, state: dict[str, Any]) -> dict[str, Any]:
+        state["draft"] = self.answerer.answer(state["question"], state["passages"], on_token=state.get("on_token"))
+        state["t_answer"] = time.perf_counter()
+        return state
+
+    def _check(self, state: dict[str, Any]) -> Answer:
+        draft, passages = state["draft"], state["passages"]
+        checked, dropped = check_claims(draft.claims, passages)
+        for claim, reason in dropped:
+            logger.warning("dropped a claim: %s", reason)
+        ordered, numbers = number_sources(checked)
+        citations = to_citations(ordered, numbers)
+        reason = draft.refusal_reason
+        if not citations and reason is None:
+            reason = REFUSAL + (" No claim survived the citation check." if dropped else "")
+        end = time.perf_counter()
+        answer = Answer(
+            id=state.get("id"),
+            question=state["question"],
+            answer="",
+            refused=not citations,
+            refusal_reason=reason if not citations else None,
+            citations=citations,
+            retrieved=[p.chunk_id for p in passages],
+            dropped_claims=len(dropped),
+            answerer=self.answerer.name,
+            timings_ms={
+                "retrieve": round((state["t_retrieve"] - state["t0"]) * 1000, 2),
+                "answer": round((end - state["t_retrieve"]) * 1000, 2),
+                "total": round((end - state["t0"]) * 1000, 2),
+            },
+            index=self.kb.index_info(),
+        )
+        answer = answer.model_copy(update={"answer": render_markdown(answer)})
+        if self.settings.audit_log:
+            write_audit_line(self.settings.audit_log, answer)
+        return answer
+
+
+def build_chain(settings: Settings, kb: KnowledgeBase | None = None) -> Runnable:
+    """The whole pipeline as a LangChain Runnable: ``chain.invoke("question") -> Answer``."""
+    return Assistant(settings, kb).chain

@@ -1,0 +1,63 @@
+"""What a question asks for, and whether a sentence provides it. Pure functions.
+
+Similarity alone cannot tell "does rituximab help?" from "what dose of rituximab?": a
+passage about rituximab is similar to both. So a question that asks for a number, a dose
+or a duration needs at least one selected sentence that contains one.
+"""
+
+from __future__ import annotations
+
+import re
+
+_NUMBER_WORDS = r"half|third|quarter|one|two|three|four|five|six|seven|eight|nine|ten|twice|majority|minority|most|few|rare|rarely|common|uncommon"
+_ASKS = {
+    "dose": re.compile(r"\b(dose|doses|dosage|dosing|how much|mg|milligram|regimen)\b", re.I),
+    "duration": re.compile(
+        r"\b(how long|duration|for how many (weeks|months|years|days)|how often|interval|how frequently|schedule)\b", re.I
+    ),
+    "number": re.compile(
+        r"\b(how many|how much|how common|how frequent|how frequently|what proportion|what percentage|what fraction|"
+        r"what share|percent|percentage|proportion|prevalence|how likely|what rate|rate of|number of|incidence)\b",
+        re.I,
+    ),
+}
+_PROVIDES = {
+    "dose": re.compile(r"\d+(\.\d+)?\s*(mg|g|µg|mcg|ml|mL|IU|units?)\b(\s*/\s*(m²|m2|kg|day|week))?", re.I),
+    "duration": re.compile(
+        r"(\d+|one|two|three|four|five|six|eight|ten|twelve)[\s-]*(to\s+\d+\s+)?(days?|weeks?|weekly|months?|years?|hours?)\b|\bweekly\b|\bdaily\b|\bmonthly\b",
+        re.I,
+    ),
+    "number": re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I),
+}
+# Reference markers the seed documents carry: "[ 1 ]", "[1]", and trailing " 2." / " 2, 3."
+_MARKERS = re.compile(r"\s*\[\s*\d{1,2}(\s*,\s*\d{1,2})*\s*\]|(?<=[a-z)\]])\s+\d{1,2}(\s*,\s*\d{1,2})*(?=\.?\s*$)")
+
+
+def asked_type(question: str) -> str | None:
+    """``dose``, ``duration`` or ``number`` when the question asks for one, else None."""
+    for kind in ("dose", "duration", "number"):
+        if _ASKS[kind].search(question):
+            return kind
+    return None
+
+
+def provides(sentence: str, kind: str | None) -> bool:
+    """True when ``sentence`` contains the kind of value asked for (or nothing was asked)."""
+    return kind is None or bool(_PROVIDES[kind].search(sentence))
+
+
+def statement_from_quote(quote: str, *, strip_markers: bool = False) -> str:
+    """The quote as a statement: list bullets (and, for sources that carry their own
+    reference markers, those markers) removed.
+
+    "- Associated with IgM MGUS [ 1 ]" -> "Associated with IgM MGUS." The quote itself
+    is always shown verbatim beside it. Markers are stripped only when asked, since a
+    trailing number is usually data ("at month 8").
+    """
+    text = re.sub(r"^\s*[-*+]\s+", "", quote)
+    if strip_markers:
+        text = _MARKERS.sub("", text)
+    text = text.strip()
+    if text and text[-1] not in ".!?":
+        text += "."
+    return text
