@@ -49,7 +49,9 @@ class CheckedClaim:
     quote: str
 
 
-def check_claims(claims: tuple[Claim, ...] | list[Claim], passages: list[Passage]) -> tuple[list[CheckedClaim], list[tuple[Claim, str]]]:
+def check_claims(
+    claims: tuple[Claim, ...] | list[Claim], passages: list[Passage]
+) -> tuple[list[CheckedClaim], list[tuple[Claim, str]]]:
     """Keep the claims whose quote occurs in the retrieved chunk they cite.
 
     Returns:
@@ -95,10 +97,22 @@ def to_citations(ordered: list[CheckedClaim], numbers: dict[str, int]) -> list[C
         s = item.passage.source
         out.append(
             Citation(
-                n=numbers[s.id], source_id=s.id, title=s.title, kind=s.kind, year=s.year,
-                authors=list(s.authors), journal=s.journal, study_type=s.study_type, pmid=s.pmid,
-                doi=s.doi, url=s.url, quote=item.quote, statement=item.claim.statement,
-                chunk_id=item.passage.chunk_id, start=item.start, end=item.end,
+                n=numbers[s.id],
+                source_id=s.id,
+                title=s.title,
+                kind=s.kind,
+                year=s.year,
+                authors=list(s.authors),
+                journal=s.journal,
+                study_type=s.study_type,
+                pmid=s.pmid,
+                doi=s.doi,
+                url=s.url,
+                quote=item.quote,
+                statement=item.claim.statement,
+                chunk_id=item.passage.chunk_id,
+                start=item.start,
+                end=item.end,
             )
         )
     return out

@@ -55,8 +55,14 @@ def _settings(ctx: click.Context, **overrides: Any) -> Settings:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--home", type=click.Path(path_type=Path), help="Data directory (default: $CITEWISE_HOME or ~/.local/share/citewise).")
-@click.option("--chroma-url", help="Use a Chroma server, e.g. http://127.0.0.1:8000 (default: embedded store).")
+@click.option(
+    "--home",
+    type=click.Path(path_type=Path),
+    help="Data directory (default: $CITEWISE_HOME or ~/.local/share/citewise).",
+)
+@click.option(
+    "--chroma-url", help="Use a Chroma server, e.g. http://127.0.0.1:8000 (default: embedded store)."
+)
 @click.option("-v", "--verbose", count=True, help="More logging on stderr (-vv for debug).")
 @click.version_option(package_name="citewise")
 @click.pass_context
@@ -106,18 +112,32 @@ def _progress_bar(total: int, desc: str) -> Any:
 
 
 def _ask_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    func = click.option("--top-k", type=click.IntRange(1, 50), help="Passages handed to the answerer (default 8).")(func)
-    func = click.option("--answerer", type=click.Choice(["extractive", "llm"]), help="Answer backend (default extractive).")(func)
     func = click.option(
-        "--retriever", type=click.Choice(["hybrid", "dense", "bm25", "langchain"]), help="Retrieval strategy (default hybrid)."
+        "--top-k", type=click.IntRange(1, 50), help="Passages handed to the answerer (default 8)."
     )(func)
-    return click.option("--audit-log", type=click.Path(path_type=Path), help="Append one JSON line per answer (contains question text).")(func)
+    func = click.option(
+        "--answerer", type=click.Choice(["extractive", "llm"]), help="Answer backend (default extractive)."
+    )(func)
+    func = click.option(
+        "--retriever",
+        type=click.Choice(["hybrid", "dense", "bm25", "langchain"]),
+        help="Retrieval strategy (default hybrid).",
+    )(func)
+    return click.option(
+        "--audit-log",
+        type=click.Path(path_type=Path),
+        help="Append one JSON line per answer (contains question text).",
+    )(func)
 
 
 @main.command("ask")
 @click.argument("question", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (see DESIGN.md).")
-@click.option("--jsonl", type=click.File("r", encoding="utf-8"), help='Batch: read lines {"id": ..., "question": ...} from FILE or -.')
+@click.option(
+    "--jsonl",
+    type=click.File("r", encoding="utf-8"),
+    help='Batch: read lines {"id": ..., "question": ...} from FILE or -.',
+)
 @_ask_options
 @click.pass_context
 @_guard
@@ -192,11 +212,19 @@ def sources_command(ctx: click.Context, as_json: bool) -> None:
 @click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--share", is_flag=True, help="Create a public Gradio share link (off by default).")
 @click.option("--auth", help="Require login 'user:password' (or set CITEWISE_AUTH).")
-@click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 64), help="Answers computed at once.")
+@click.option(
+    "--concurrency",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Answers computed at once.",
+)
 @_ask_options
 @click.pass_context
 @_guard
-def chat_command(ctx: click.Context, host: str, port: int, share: bool, auth: str | None, concurrency: int, **options: Any) -> None:
+def chat_command(
+    ctx: click.Context, host: str, port: int, share: bool, auth: str | None, concurrency: int, **options: Any
+) -> None:
     """Open the chat in a browser at http://HOST:PORT.
 
     Example: citewise chat --port 7860
@@ -207,18 +235,51 @@ def chat_command(ctx: click.Context, host: str, port: int, share: bool, auth: st
 
 
 @main.command("eval")
-@click.option("--cases", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="Eval cases YAML (default: bundled).")
-@click.option("--reports", type=click.Path(path_type=Path), default=Path("reports"), show_default=True, help="Where reports go.")
+@click.option(
+    "--cases",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="Eval cases YAML (default: bundled).",
+)
+@click.option(
+    "--reports",
+    type=click.Path(path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Where reports go.",
+)
 @click.option("--ablation", is_flag=True, help="Run every retriever and print one comparison table.")
-@_ask_options
+@click.option(
+    "--retriever",
+    type=click.Choice(["hybrid", "dense", "bm25", "langchain", "shuffled"]),
+    default="hybrid",
+    show_default=True,
+    help="Retrieval strategy; 'shuffled' returns unrelated passages and exists to prove the gate can fail.",
+)
+@click.option(
+    "--answerer", type=click.Choice(["extractive", "llm"]), help="Answer backend (default extractive)."
+)
+@click.option("--top-k", type=click.IntRange(1, 50), help="Passages handed to the answerer (default 8).")
 @click.pass_context
 @_guard
-def eval_command(ctx: click.Context, cases: Path | None, reports: Path, ablation: bool, **options: Any) -> None:
+def eval_command(
+    ctx: click.Context, cases: Path | None, reports: Path, ablation: bool, retriever: str, **options: Any
+) -> None:
     """Run the eval suite; exit 3 when a gate threshold is missed.
 
     Example: citewise eval --retriever hybrid
     """
     import evals
 
-    ok = evals.main(_settings(ctx, **options), cases=cases, reports=reports, ablation=ablation, echo=click.echo)
+    ok = evals.main(
+        _settings(ctx, **options),
+        cases=cases,
+        reports=reports,
+        ablation=ablation,
+        retriever=retriever,
+        echo=click.echo,
+    )
     sys.exit(0 if ok else 3)
+
+
+if __name__ == "__main__":
+    main()

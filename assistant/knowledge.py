@@ -97,7 +97,9 @@ class KnowledgeBase:
         if k == 0:
             return []
         try:
-            result = self.collection.query(query_embeddings=[vector.tolist()], n_results=k, include=["distances"])
+            result = self.collection.query(
+                query_embeddings=[vector.tolist()], n_results=k, include=["distances"]
+            )
         except (IndexMismatchError, StoreError):
             raise
         except Exception as exc:

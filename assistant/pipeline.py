@@ -28,10 +28,14 @@ logger = logging.getLogger(__name__)
 def validate_question(question: Any, max_chars: int) -> str:
     """The question stripped, or an InvalidQuestionError saying what is wrong."""
     if not isinstance(question, str) or not question.strip():
-        raise InvalidQuestionError("the question is empty; ask something, e.g. 'Does rituximab help anti-MAG neuropathy?'")
+        raise InvalidQuestionError(
+            "the question is empty; ask something, e.g. 'Does rituximab help anti-MAG neuropathy?'"
+        )
     question = question.strip()
     if len(question) > max_chars:
-        raise InvalidQuestionError(f"the question is {len(question):,} characters long; the limit is {max_chars:,}")
+        raise InvalidQuestionError(
+            f"the question is {len(question):,} characters long; the limit is {max_chars:,}"
+        )
     return question
 
 
@@ -51,7 +55,9 @@ class Assistant:
             | RunnableLambda(self._check, name="check")
         ).with_config(run_name="citewise")
 
-    def ask(self, question: str, *, id: str | None = None, on_token: Callable[[str], None] | None = None) -> Answer:
+    def ask(
+        self, question: str, *, id: str | None = None, on_token: Callable[[str], None] | None = None
+    ) -> Answer:
         """Answer one question."""
         return self.chain.invoke({"question": question, "id": id, "on_token": on_token})
 
@@ -65,7 +71,9 @@ class Assistant:
         return state
 
     def _answer(self, state: dict[str, Any]) -> dict[str, Any]:
-        state["draft"] = self.answerer.answer(state["question"], state["passages"], on_token=state.get("on_token"))
+        state["draft"] = self.answerer.answer(
+            state["question"], state["passages"], on_token=state.get("on_token")
+        )
         state["t_answer"] = time.perf_counter()
         return state
 
@@ -73,7 +81,7 @@ class Assistant:
         draft, passages = state["draft"], state["passages"]
         checked, dropped = check_claims(draft.claims, passages)
         for claim, reason in dropped:
-            logger.warning("dropped a claim: %s", reason)
+            logger.warning("dropped a claim (%s): %.80s", reason, claim.statement)
         ordered, numbers = number_sources(checked)
         citations = to_citations(ordered, numbers)
         reason = draft.refusal_reason

@@ -13,7 +13,8 @@ _NUMBER_WORDS = r"half|third|quarter|one|two|three|four|five|six|seven|eight|nin
 _ASKS = {
     "dose": re.compile(r"\b(dose|doses|dosage|dosing|how much|mg|milligram|regimen)\b", re.I),
     "duration": re.compile(
-        r"\b(how long|duration|for how many (weeks|months|years|days)|how often|interval|how frequently|schedule)\b", re.I
+        r"\b(how long|duration|for how many (weeks|months|years|days)|how often|interval|how frequently|schedule)\b",
+        re.I,
     ),
     "number": re.compile(
         r"\b(how many|how much|how common|how frequent|how frequently|what proportion|what percentage|what fraction|"
@@ -30,7 +31,9 @@ _PROVIDES = {
     "number": re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I),
 }
 # Reference markers the seed documents carry: "[ 1 ]", "[1]", and trailing " 2." / " 2, 3."
-_MARKERS = re.compile(r"\s*\[\s*\d{1,2}(\s*,\s*\d{1,2})*\s*\]|(?<=[a-z)\]])\s+\d{1,2}(\s*,\s*\d{1,2})*(?=\.?\s*$)")
+_MARKERS = re.compile(
+    r"\s*\[\s*\d{1,2}(\s*,\s*\d{1,2})*\s*\]|(?<=[a-z)\]])\s+\d{1,2}(\s*,\s*\d{1,2})*(?=\.?\s*$)"
+)
 
 
 def asked_type(question: str) -> str | None:

@@ -55,6 +55,10 @@ def render_sources(citations: list[Citation]) -> str:
 def render_markdown(answer: Answer) -> str:
     """The whole answer as Markdown."""
     if answer.refused:
-        reason = f"\n\n{answer.refusal_reason}" if answer.refusal_reason and answer.refusal_reason != REFUSAL else ""
+        reason = (
+            f"\n\n{answer.refusal_reason}"
+            if answer.refusal_reason and answer.refusal_reason != REFUSAL
+            else ""
+        )
         return f"**{REFUSAL}**{reason}"
     return render_body(answer.citations) + "\n\n" + render_sources(answer.citations)

@@ -17,6 +17,8 @@ class Answerer(Protocol):
 
     name: str
 
-    def answer(self, question: str, passages: list[Passage], on_token: Callable[[str], None] | None = None) -> Draft:
+    def answer(
+        self, question: str, passages: list[Passage], on_token: Callable[[str], None] | None = None
+    ) -> Draft:
         """Claims answering ``question`` from ``passages`` (or a refusal reason)."""
         ...

@@ -95,8 +95,15 @@ def select(candidates: list[Candidate], asked: str | None) -> tuple[list[Candida
     if asked is not None:
         fitting = [c for c in ranked if c.similarity >= MIN_SIMILARITY and provides(c.text, asked)]
         if not fitting:
-            what = {"dose": "a dose", "duration": "a duration or interval", "number": "a number or proportion"}[asked]
-            return [], f"{REFUSAL} The retrieved passages discuss the topic but do not state {what}, which the question asks for."
+            what = {
+                "dose": "a dose",
+                "duration": "a duration or interval",
+                "number": "a number or proportion",
+            }[asked]
+            return (
+                [],
+                f"{REFUSAL} The retrieved passages discuss the topic but do not state {what}, which the question asks for.",
+            )
         eligible = fitting[:2] + [c for c in eligible if c not in fitting[:2]]
     chosen: list[Candidate] = []
     per_source: dict[str, int] = {}
@@ -105,7 +112,10 @@ def select(candidates: list[Candidate], asked: str | None) -> tuple[list[Candida
             break
         if per_source.get(cand.passage.source.id, 0) >= MAX_PER_SOURCE:
             continue
-        if any(float(cand.vector @ c.vector) > REDUNDANCY or normalise(c.text) == normalise(cand.text) for c in chosen):
+        if any(
+            float(cand.vector @ c.vector) > REDUNDANCY or normalise(c.text) == normalise(cand.text)
+            for c in chosen
+        ):
             continue
         chosen.append(cand)
         per_source[cand.passage.source.id] = per_source.get(cand.passage.source.id, 0) + 1
@@ -133,13 +143,19 @@ class ExtractiveAnswerer:
                     out.append(Candidate(passage, text, float(sim), coverage(text, question_concepts), vec))
         return out
 
-    def answer(self, question: str, passages: list[Passage], on_token: Callable[[str], None] | None = None) -> Draft:
+    def answer(
+        self, question: str, passages: list[Passage], on_token: Callable[[str], None] | None = None
+    ) -> Draft:
         """Claims quoting the best sentences, or a refusal."""
         chosen, reason = select(self.candidates(question, passages), asked_type(question))
         if reason:
             return Draft(refusal_reason=reason)
         claims = tuple(
-            Claim(statement_from_quote(c.text, strip_markers=c.passage.source.has_markers), c.text, c.passage.chunk_id)
+            Claim(
+                statement_from_quote(c.text, strip_markers=c.passage.source.has_markers),
+                c.text,
+                c.passage.chunk_id,
+            )
             for c in chosen
         )
         return Draft(claims=claims)

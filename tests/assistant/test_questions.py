@@ -1,0 +1,36 @@
+"""What a question asks for, and statements made from quotes."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.questions import asked_type, provides, statement_from_quote
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("What dose of rituximab was used?", "dose"),
+        ("How long should IVIg be continued?", "duration"),
+        ("What proportion of patients have anti-MAG antibodies?", "number"),
+        ("How many patients were in the trial?", "number"),
+        ("Does rituximab help anti-MAG neuropathy?", None),
+    ],
+)
+def test_asked_type(question: str, kind: str | None) -> None:
+    assert asked_type(question) == kind
+
+
+def test_a_sentence_without_a_dose_does_not_provide_one() -> None:
+    assert not provides("Rituximab is the main option discussed.", "dose")
+    assert provides("Rituximab was given at 375 mg/m² weekly.", "dose")
+
+
+def test_words_like_half_count_as_numbers() -> None:
+    assert provides("Half of them have anti-MAG antibodies.", "number")
+
+
+def test_seed_reference_markers_are_stripped_only_when_asked() -> None:
+    assert statement_from_quote("- Associated with IgM MGUS [ 1 ]", strip_markers=True) == "Associated with IgM MGUS."
+    assert statement_from_quote("Testing adds specificity 4.", strip_markers=True) == "Testing adds specificity."
+    assert statement_from_quote("Improvement was seen at month 8.") == "Improvement was seen at month 8."
