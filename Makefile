@@ -1,0 +1,53 @@
+# citewise — set-up and everyday commands. See README.md.
+#   make chat   install, ingest the bundled corpus, open the chat on http://127.0.0.1:7860
+#   make test   install (with test tools and Debian chromium), run the tests and the eval gate
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+CITEWISE := $(VENV)/bin/citewise
+# Installed with its CPU build from this machine's disk; an unpinned torch pulls a multi-GB GPU build.
+TORCH := torch==2.13.0
+EVAL_HOME ?= $(CURDIR)/.citewise-home/eval
+
+.PHONY: install install-test chat ask test eval lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q $(TORCH)
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PY) -m pip install -q -e '.[test]'
+	bash scripts/install-chromium.sh
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+chat: install
+	$(CITEWISE) ingest corpus
+	$(CITEWISE) chat
+
+test: install-test
+	$(PY) -m pytest
+	$(MAKE) eval
+
+eval: install
+	CITEWISE_HOME=$(EVAL_HOME) $(CITEWISE) ingest --quiet corpus
+	CITEWISE_HOME=$(EVAL_HOME) $(CITEWISE) eval --reports reports
+
+lint: install-test
+	$(VENV)/bin/ruff check ingest assistant evals tests bench
+	$(VENV)/bin/ruff format --check ingest assistant evals tests bench
+	$(VENV)/bin/mypy
+
+bench: install-test
+	$(PY) bench/ingest.py
+	$(PY) bench/query.py
+
+clean:
+	rm -rf $(VENV) .citewise-home reports bench/out .pytest_cache .hypothesis
