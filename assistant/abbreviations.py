@@ -55,6 +55,15 @@ CURATED: tuple[tuple[str, ...], ...] = (
     ("anaemia", "anemia"),
 )
 
+# Plain-language question words mapped to the words papers use for the same idea, so
+# "does X help?" also finds "X improved disability" and "how common" finds "half of".
+INTENTS: tuple[tuple[str, ...], ...] = (
+    ("help", "helps", "work", "works", "benefit", "improve", "improved", "improvement", "effective", "efficacy", "response"),
+    ("how common", "how frequent", "how often", "prevalence", "proportion", "frequency", "percentage", "half of"),
+    ("prognosis", "outlook", "long-term outcome", "disability", "course"),
+    ("side effects", "adverse events", "harms", "safety", "toxicity"),
+)
+
 _DEFINITION = re.compile(r"\(([A-Za-z][A-Za-z0-9-]{1,9})\)")
 
 
@@ -107,7 +116,7 @@ class Synonyms:
     @classmethod
     def for_corpus(cls, texts: Iterable[str]) -> Synonyms:
         """Curated groups merged with definitions learned from the corpus."""
-        synonyms = cls(CURATED)
+        synonyms = cls(CURATED + INTENTS)
         for short, long_form in learn_abbreviations(texts):
             synonyms.add((short, long_form))
         return synonyms

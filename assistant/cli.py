@@ -77,7 +77,7 @@ def main(ctx: click.Context, home: Path | None, chroma_url: str | None, verbose:
     """
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    for noisy in ("httpx", "chromadb", "sentence_transformers", "bm25s", "urllib3", "gradio"):
+    for noisy in ("httpx", "chromadb", "sentence_transformers", "bm25s", "bm25s.__init__", "urllib3", "gradio"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     try:
         ctx.obj = {"settings": Settings.from_env(home=home, chroma_url=chroma_url)}
@@ -154,7 +154,7 @@ def ask_command(ctx: click.Context, question: str | None, as_json: bool, jsonl: 
     if jsonl is not None:
         _ask_batch(assistant, jsonl)
         return
-    answer = assistant.ask(question)
+    answer = assistant.ask(str(question))
     click.echo(answer.model_dump_json(indent=2) if as_json else answer.answer)
 
 

@@ -62,7 +62,7 @@ class Assistant:
         return self.chain.invoke({"question": question, "id": id, "on_token": on_token})
 
     def _retrieve(self, inputs: dict[str, Any] | str, config: RunnableConfig) -> dict[str, Any]:
-        state = {"question": inputs} if isinstance(inputs, str) else dict(inputs)
+        state: dict[str, Any] = {"question": inputs} if isinstance(inputs, str) else dict(inputs)
         state["question"] = validate_question(state.get("question"), self.settings.max_question_chars)
         state["t0"] = time.perf_counter()
         docs = self.retriever.invoke(state["question"], config)

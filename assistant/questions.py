@@ -64,3 +64,29 @@ def statement_from_quote(quote: str, *, strip_markers: bool = False) -> str:
     if text and text[-1] not in ".!?":
         text += "."
     return text
+
+
+_PART_BREAK = re.compile(
+    r"(?:,|;)?\s+(?:and|but|also)\s+(?=(?:does|do|is|are|what|how|which|when|can|should|was|were|did|has|have|will)\b)"
+    r"|\?\s+(?=\S)",
+    re.I,
+)
+
+
+def split_question(question: str) -> list[str]:
+    """Split a compound question into its parts, each answered on its own.
+
+    "How common are anti-MAG antibodies, and does rituximab help?" ->
+    ["How common are anti-MAG antibodies", "does rituximab help?"]. A part of fewer than
+    three words stays with the previous one.
+    """
+    parts: list[str] = []
+    for piece in _PART_BREAK.split(question.strip()):
+        piece = piece.strip(" ,;")
+        if not piece:
+            continue
+        if parts and len(piece.split()) < 3:
+            parts[-1] = f"{parts[-1]} {piece}"
+        else:
+            parts.append(piece)
+    return parts or [question]

@@ -325,7 +325,7 @@ class LoadedGeneration:
                 )
                 self.sentence_rows.append(row)
                 row += len(spans)
-        self._first_row = {}
+        self._first_row: dict[str, int] = {}
         for i, c in enumerate(self.chunks):
             self._first_row.setdefault(c.doc_id, i)
 

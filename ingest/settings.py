@@ -85,7 +85,7 @@ class Settings(BaseModel):
     def build(cls, **values: object) -> Settings:
         """Validate ``values`` into settings, turning pydantic errors into a ConfigError."""
         try:
-            return cls(**values)
+            return cls.model_validate(values)
         except ValidationError as exc:
             raise ConfigError(_describe(exc)) from exc
 

@@ -21,7 +21,7 @@ from assistant.answer import REFUSAL, Claim, Draft
 from assistant.citations import normalise
 from assistant.knowledge import KnowledgeBase
 from assistant.passages import Passage
-from assistant.questions import asked_type, provides, statement_from_quote
+from assistant.questions import asked_type, provides, split_question, statement_from_quote
 
 # Calibrated on in-scope versus out-of-scope questions (evals/cases.yaml); see
 # evals/CALIBRATION.md for the distributions these values separate.
@@ -146,16 +146,34 @@ class ExtractiveAnswerer:
     def answer(
         self, question: str, passages: list[Passage], on_token: Callable[[str], None] | None = None
     ) -> Draft:
-        """Claims quoting the best sentences, or a refusal."""
-        chosen, reason = select(self.candidates(question, passages), asked_type(question))
-        if reason:
-            return Draft(refusal_reason=reason)
+        """Claims quoting the best sentences for each part of the question, or a refusal."""
+        picks: list[list[Candidate]] = []
+        reasons: list[str] = []
+        for part in split_question(question):
+            chosen, reason = select(self.candidates(part, passages), asked_type(part))
+            picks.append(chosen)
+            reasons.append(reason or "")
+        merged = _interleave(picks, MAX_SENTENCES)
+        if not merged:
+            return Draft(refusal_reason=next(r for r in reasons if r))
         claims = tuple(
             Claim(
                 statement_from_quote(c.text, strip_markers=c.passage.source.has_markers),
                 c.text,
                 c.passage.chunk_id,
             )
-            for c in chosen
+            for c in merged
         )
         return Draft(claims=claims)
+
+
+def _interleave(picks: list[list[Candidate]], limit: int) -> list[Candidate]:
+    """Take the parts' choices in turn (best first), without repeats, up to ``limit``."""
+    merged: list[Candidate] = []
+    seen: set[str] = set()
+    for rank in range(max((len(p) for p in picks), default=0)):
+        for chosen in picks:
+            if rank < len(chosen) and chosen[rank].text not in seen and len(merged) < limit:
+                merged.append(chosen[rank])
+                seen.add(chosen[rank].text)
+    return merged

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from assistant.answer import REFUSAL, Claim, Draft
 from assistant.passages import Passage
@@ -107,8 +107,8 @@ class OpenAIAnswerer:
 
             self._llm = ChatOpenAI(
                 base_url=self.settings.llm_base_url,
-                model=self.settings.llm_model,
-                api_key=self.settings.llm_api_key or "not-needed",
+                model=str(self.settings.llm_model),
+                api_key=SecretStr(self.settings.llm_api_key or "not-needed"),
                 timeout=self.settings.llm_timeout_s,
                 max_retries=0,
                 temperature=0,

@@ -34,3 +34,20 @@ def test_seed_reference_markers_are_stripped_only_when_asked() -> None:
     assert statement_from_quote("- Associated with IgM MGUS [ 1 ]", strip_markers=True) == "Associated with IgM MGUS."
     assert statement_from_quote("Testing adds specificity 4.", strip_markers=True) == "Testing adds specificity."
     assert statement_from_quote("Improvement was seen at month 8.") == "Improvement was seen at month 8."
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        (
+            "How common are anti-MAG antibodies in IgM MGUS neuropathy, and does rituximab help?",
+            ["How common are anti-MAG antibodies in IgM MGUS neuropathy", "does rituximab help?"],
+        ),
+        ("What is the role of ELISA and western blot?", ["What is the role of ELISA and western blot?"]),
+        ("Does rituximab help? What about IVIg?", ["Does rituximab help", "What about IVIg?"]),
+    ],
+)
+def test_compound_questions_split_into_parts(question: str, parts: list[str]) -> None:
+    from assistant.questions import split_question
+
+    assert split_question(question) == parts
