@@ -15,7 +15,7 @@ from dataclasses import dataclass
 logger = logging.getLogger(__name__)
 
 # Bump when chunk boundaries change: the index rebuilds instead of mixing old and new.
-CHUNKER_VERSION = "3"
+CHUNKER_VERSION = "4"
 # all-MiniLM-L6-v2 reads at most 256 word pieces, [CLS] and [SEP] included. Chunks aim
 # below that so a chunk is a focused passage (about 4-8 sentences of clinical prose).
 MODEL_MAX_TOKENS = 256
@@ -25,15 +25,19 @@ Span = tuple[int, int]
 TokenCounter = Callable[[str], int]
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
-# A sentence ends at . ! ? (optionally followed by closing quotes/brackets or a citation
-# marker such as "[ 1 ]" or "2, 3") and then whitespace. Line breaks before a list item
-# and blank lines end a sentence too.
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*(?=\s)|\n(?=[ \t]*(?:[-*+]|\d+[.)])[ \t])|\n[ \t]*\n")
+# A sentence ends at . ! ? (optionally followed by closing quotes/brackets or a bracketed
+# citation marker such as "[1]" or "[2, 3]") and then whitespace. Line breaks before a
+# list item and blank lines end a sentence too.
+_BOUNDARY = re.compile(
+    r"(?<=[.!?])(?:[\"')\]]|\[[ \d,–-]+\])*(?=\s)|\n(?=[ \t]*(?:[-*+]|\d+[.)])[ \t])|\n[ \t]*\n"
+)
 # Abbreviations after which a period does not end a sentence.
 _NO_SPLIT = re.compile(
     r"(?:\b(?:et al|e\.g|i\.e|vs|Dr|Drs|Prof|Fig|Figs|approx|ca|cf|No|Vol|pp|St|Mr|Mrs|Ms|Jr)|"
     r"\b[A-Z])\.$"
 )
+# "12." alone at the start of a line numbers a list item; it does not end a sentence.
+_LIST_NUMBER = re.compile(r"[ \t]*\d+\.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +81,8 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
         cut = match.end() if match.group(0).strip() and not match.group(0).isspace() else match.start()
         if cut <= cursor or _NO_SPLIT.search(text[max(cursor, cut - 12) : cut]):
             continue
+        if _LIST_NUMBER.fullmatch(text, text.rfind("\n", 0, cut) + 1, cut):
+            continue
         spans.append((cursor, cut))
         cursor = cut
     spans.append((cursor, end))
@@ -86,12 +92,14 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
 _BULLET = re.compile(r"[ \t]*(?:[-*+]|\d+[.)])[ \t]+")
 
 
-def _trim(text: str, start: int, end: int) -> Span | None:
-    """Shrink a span past surrounding whitespace and a leading list bullet."""
+def _trim(text: str, start: int, end: int, *, bullet: bool = True) -> Span | None:
+    """Shrink a span past surrounding whitespace and (if ``bullet``) a leading list bullet."""
     while start < end and text[start].isspace():
         start += 1
-    if (bullet := _BULLET.match(text, start, end)) and bullet.end() < end:
-        start = bullet.end()
+    if bullet and (marker := _BULLET.match(text, start, end)) and marker.end() < end:
+        start = marker.end()
+        while start < end and text[start].isspace():
+            start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
     return (start, end) if end > start else None
@@ -116,7 +124,8 @@ def _split_long(text: str, span: Span, limit: int, count: TokenCounter) -> list[
         start = cut
         while start < end and text[start].isspace():
             start += 1
-    return [t for s, e in pieces if (t := _trim(text, s, e))]
+    # A piece starting "- " or "2. " is mid-sentence, not a list item: keep its first word.
+    return [t for s, e in pieces if (t := _trim(text, s, e, bullet=False))]
 
 
 def chunk_text(

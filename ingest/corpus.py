@@ -136,18 +136,25 @@ def parse_markdown(text: str, path: Path | str) -> Document:
         end = len(text) - 4
     if end == -1:
         raise CorpusError(f"{path}: front matter is not closed; add a '---' line after it")
-    meta = parse_yaml(text[4:end], path)
+    meta = parse_yaml(text[4:end], path, first_line=2)
     return make_document(meta, text[end + 5 :], path)
 
 
-def parse_yaml(text: str, path: Path | str) -> dict[str, Any]:
-    """Parse a YAML mapping, naming the file and line on a syntax error."""
+def parse_yaml(text: str, path: Path | str, first_line: int = 1) -> dict[str, Any]:
+    """Parse a YAML mapping, naming the file and line on a syntax error.
+
+    ``first_line`` is the line of the file on which ``text`` starts (2 after a '---').
+    """
     try:
         meta = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
+        where = f" (line {mark.line + first_line})" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        # e.g. an unclosed quote fails at the end of the text; say where the quote opened.
+        context, opened = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and opened is not None:
+            problem += f" ({context} at line {opened.line + first_line})"
         raise CorpusError(f"{path}: malformed YAML front matter{where}: {problem}") from exc
     if not isinstance(meta, dict):
         raise CorpusError(f"{path}: front matter must be a YAML mapping of fields")

@@ -112,8 +112,10 @@ def build_index(
         owner = _owner(settings.index_dir)
         client = store.open_client(settings)
         plan = _Plan.make(previous, documents, store.describe_store(settings))
-        if not plan.changed and previous is not None and _store_intact(client, previous):
-            return plan.report(previous.generation, 0, time.perf_counter() - started)
+        if not plan.changed and previous is not None:
+            if _store_intact(client, previous):
+                return plan.report(previous.generation, 0, time.perf_counter() - started)
+            plan.store_stale = True  # rewritten below from the stored vectors, nothing re-embedded
         gen = _next_generation(settings.index_dir)
         counter = TokenCounter()
         chunks = {
@@ -141,7 +143,7 @@ class _Plan:
     updated: int
     removed: int
     total_chunks: int = 0
-    store_moved: bool = False
+    store_stale: bool = False  # the store moved, or lost the live collection
 
     @classmethod
     def make(cls, previous: LoadedGeneration | None, documents: list[Document], where: str) -> _Plan:
@@ -159,11 +161,11 @@ class _Plan:
         updated = len(new_hashes) - added - len(unchanged)
         removed = sum(1 for i in old if i not in new_hashes)
         moved = previous.manifest["store"]["location"] != where
-        return cls(previous, compatible, unchanged, added, updated, removed, store_moved=moved)
+        return cls(previous, compatible, unchanged, added, updated, removed, store_stale=moved)
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed or self.store_moved or not self.compatible)
+        return bool(self.added or self.updated or self.removed or self.store_stale or not self.compatible)
 
     def reuse_chunks(self, doc: Document) -> list[Chunk] | None:
         if self.previous is None or doc.id not in self.unchanged_ids:
