@@ -1,0 +1,199 @@
+"""Eval cases and the gate: YAML files validated by pydantic models.
+
+A case asks one question and says what a good answer contains (``required_facts``:
+each fact a list of acceptable regex alternatives), what it must not contain
+(``forbidden``), which documents should back it (``expected_sources``, any-of) and
+whether it must be refused. Errors name the file and the case.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ingest import ConfigError
+
+CASES_FILE = Path(__file__).with_name("cases.yaml")
+GATE_FILE = Path(__file__).with_name("gate.yaml")
+
+Category = Literal["factual", "nuance", "paraphrase", "out_of_scope", "false_premise"]
+CATEGORIES: tuple[str, ...] = get_args(Category)
+
+
+def _compile_all(patterns: list[str]) -> list[str]:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"invalid regex {pattern!r}: {exc}") from exc
+    return patterns
+
+
+class Case(BaseModel):
+    """One eval question and what its answer must and must not contain."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="Unique slug.")
+    category: Category
+    question: str = Field(min_length=1, max_length=2000)
+    expect_refusal: bool = Field(False, description="True when the corpus does not cover the question.")
+    required_facts: list[list[str]] = Field(
+        default_factory=list, description="Each fact: regex alternatives, any of which must occur."
+    )
+    forbidden: list[str] = Field(default_factory=list, description="Regexes that must not occur.")
+    expected_sources: list[str] = Field(
+        default_factory=list, description="Source ids, any of which should be cited."
+    )
+    note: str | None = Field(None, description="Why the case exists, for the reader.")
+
+    @field_validator("required_facts")
+    @classmethod
+    def _facts_compile(cls, facts: list[list[str]]) -> list[list[str]]:
+        for alternatives in facts:
+            if not alternatives:
+                raise ValueError("a required fact needs at least one regex alternative")
+            _compile_all(alternatives)
+        return facts
+
+    @field_validator("forbidden")
+    @classmethod
+    def _forbidden_compile(cls, patterns: list[str]) -> list[str]:
+        return _compile_all(patterns)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Case:
+        if self.expect_refusal and (self.required_facts or self.expected_sources):
+            raise ValueError("a case that expects a refusal cannot have required_facts or expected_sources")
+        if not self.expect_refusal and not (self.required_facts and self.expected_sources):
+            raise ValueError("an answerable case needs required_facts and expected_sources")
+        if (self.category == "out_of_scope") != self.expect_refusal:
+            raise ValueError("out_of_scope cases, and only they, expect a refusal")
+        return self
+
+
+class CaseFile(BaseModel):
+    """The whole cases file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cases: list[Case] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> CaseFile:
+        seen: set[str] = set()
+        for case in self.cases:
+            if case.id in seen:
+                raise ValueError(f"case id {case.id!r} is used twice")
+            seen.add(case.id)
+        return self
+
+
+class Threshold(BaseModel):
+    """A bound on one metric: at least ``min`` and/or at most ``max``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _some_bound(self) -> Threshold:
+        if self.min is None and self.max is None:
+            raise ValueError("a threshold needs min or max")
+        return self
+
+    def allows(self, value: float) -> bool:
+        """True when ``value`` is within the bound."""
+        return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
+
+    def describe(self) -> str:
+        """E.g. ``>= 0.9`` or ``<= 0``."""
+        parts = [
+            f">= {self.min:g}" if self.min is not None else "",
+            f"<= {self.max:g}" if self.max is not None else "",
+        ]
+        return " and ".join(p for p in parts if p)
+
+
+class Gate(BaseModel):
+    """Thresholds a run must meet, by metric name (see ``evals.metrics``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    thresholds: dict[str, Threshold] = Field(min_length=1)
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: no such file; pass --cases with an existing YAML file") from exc
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read it as UTF-8 YAML: {exc}") from exc
+
+
+def _describe(path: Path, raw: Any, exc: ValidationError) -> str:
+    """Name the case (id and position) and the field of every validation error."""
+    messages = []
+    for err in exc.errors():
+        loc = list(err["loc"])
+        where = ".".join(str(p) for p in loc) or "file"
+        if len(loc) >= 2 and loc[0] == "cases" and isinstance(loc[1], int):
+            item = raw["cases"][loc[1]] if isinstance(raw, dict) else None
+            case_id = item.get("id") if isinstance(item, dict) else None
+            field = ".".join(str(p) for p in loc[2:]) or "case"
+            where = f"case {case_id!r} (#{loc[1] + 1}), {field}"
+        messages.append(f"{where}: {err['msg']}")
+    return f"{path}: " + "; ".join(messages) + "; fix the file and run again"
+
+
+def load_cases(path: Path | None = None) -> list[Case]:
+    """Load and validate the eval cases (default: the bundled ``evals/cases.yaml``).
+
+    Raises:
+        ConfigError: the file is missing, not YAML, or a case is invalid (the message
+            names the case and the field).
+    """
+    path = path or CASES_FILE
+    raw = _read_yaml(path)
+    try:
+        return CaseFile.model_validate(raw).cases
+    except ValidationError as exc:
+        raise ConfigError(_describe(path, raw, exc)) from exc
+
+
+def load_gate(path: Path | None = None) -> Gate:
+    """Load the gate thresholds (default: the bundled ``evals/gate.yaml``).
+
+    Raises:
+        ConfigError: the file is missing or invalid.
+    """
+    path = path or GATE_FILE
+    raw = _read_yaml(path)
+    try:
+        return Gate.model_validate({"thresholds": raw})
+    except ValidationError as exc:
+        raise ConfigError(_describe(path, raw, exc)) from exc
+
+
+def check_sources(cases: list[Case], known: set[str], path: Path | None = None) -> None:
+    """Every expected source must be a document of the index.
+
+    Raises:
+        ConfigError: naming the case and the unknown source id.
+    """
+    problems = [
+        f"case {case.id!r}: expected source {source!r} is not in the index"
+        for case in cases
+        for source in case.expected_sources
+        if source not in known
+    ]
+    if problems:
+        raise ConfigError(
+            f"{path or CASES_FILE}: " + "; ".join(problems) + "; check the ids with 'citewise sources'"
+        )

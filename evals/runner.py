@@ -1,0 +1,134 @@
+"""Run the eval cases through the real pipeline and judge the result against the gate.
+
+``main`` is what ``citewise eval`` calls. The model and index are loaded once and shared
+by every retriever of an ablation.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from assistant import Assistant, KnowledgeBase
+from evals import report as render
+from evals.cases import CATEGORIES, Case, Gate, check_sources, load_cases, load_gate
+from evals.grading import CaseResult, Report, by_category, check_gate, grade_case, summarise
+from evals.retrievers import UnrelatedRetriever
+from ingest import Settings, load_generation
+
+logger = logging.getLogger(__name__)
+
+ABLATION = ("hybrid", "dense", "bm25", "langchain")
+GATED_RETRIEVER = "hybrid"
+
+
+def build_assistant(settings: Settings, kb: KnowledgeBase, retriever: str) -> Assistant:
+    """The assistant for one retriever name, sharing the loaded ``kb``."""
+    if retriever == "shuffled":
+        return Assistant(settings, kb=kb, retriever=UnrelatedRetriever(kb=kb, top_k=settings.top_k))
+    return Assistant(settings.with_(retriever=retriever), kb=kb)
+
+
+def run_suite(assistant: Assistant, cases: Sequence[Case], documents: dict[str, str]) -> list[CaseResult]:
+    """Ask every case's question through the chain, timing it, and grade the answer.
+
+    Args:
+        assistant: The pipeline to evaluate.
+        cases: The eval cases.
+        documents: Source id -> document text of the index generation, for the quote check.
+    """
+    results = []
+    for case in cases:
+        start = time.perf_counter()
+        answer = assistant.ask(case.question, id=case.id)
+        latency_ms = (time.perf_counter() - start) * 1000
+        result = grade_case(case, answer, documents, latency_ms)
+        logger.info("%s: %s", case.id, "pass" if result.passed else "; ".join(result.problems))
+        results.append(result)
+    return results
+
+
+def evaluate(
+    assistant: Assistant, retriever: str, cases: Sequence[Case], documents: dict[str, str], gate: Gate | None
+) -> Report:
+    """Run the cases and, when ``gate`` is given, check its thresholds."""
+    _forget_query_vectors(assistant.kb)
+    results = run_suite(assistant, cases, documents)
+    summary = summarise(results)
+    return Report(
+        retriever=retriever,
+        answerer=assistant.answerer.name,
+        results=tuple(results),
+        summary=summary,
+        categories=by_category(results, CATEGORIES),
+        gated=gate is not None,
+        failures=tuple(check_gate(summary, gate)) if gate else (),
+        index=assistant.kb.index_info(),
+    )
+
+
+def _forget_query_vectors(kb: KnowledgeBase) -> None:
+    """Empty the knowledge base's cache of question vectors before a timed run.
+
+    The retriever and the answerer share one cached embedding per question; without
+    this, every ablation row after the first would reuse the first row's vectors and
+    look faster than it is.
+    """
+    cache = getattr(kb, "_embed", None)  # KnowledgeBase has no public way to clear it yet
+    if cache is not None and hasattr(cache, "cache_clear"):
+        cache.cache_clear()
+
+
+def main(
+    settings: Settings,
+    cases: Path | None = None,
+    reports: Path = Path("reports"),
+    ablation: bool = False,
+    retriever: str = GATED_RETRIEVER,
+    echo: Callable[[str], object] = print,
+    *,
+    kb: KnowledgeBase | None = None,
+    gate_file: Path | None = None,
+) -> bool:
+    """Run the eval suite, print summaries, write reports; True when the gate passed.
+
+    Without ``ablation`` the gate judges the one run asked for. With it, every retriever
+    of ``ABLATION`` (plus ``retriever`` if it is not among them) runs, one comparison
+    table is printed, and the gate judges the hybrid row only.
+
+    Raises:
+        ConfigError: the cases or gate file is invalid, or names an unknown source.
+        IndexNotFoundError: there is no index to evaluate.
+    """
+    case_list = load_cases(cases)
+    gate = load_gate(gate_file)
+    documents = {doc_id: d["text"] for doc_id, d in load_generation(settings).documents.items()}
+    check_sources(case_list, set(documents), cases)
+    kb = kb or KnowledgeBase(settings)
+    kb.warm_up()
+    names = [*ABLATION, *([retriever] if retriever not in ABLATION else [])] if ablation else [retriever]
+    runs, broken = [], {}
+    for name in names:
+        gated = not ablation or name == GATED_RETRIEVER
+        try:
+            run = evaluate(
+                build_assistant(settings, kb, name), name, case_list, documents, gate if gated else None
+            )
+        except Exception as exc:  # an informational ablation row must not hide the others
+            if gated:
+                raise
+            logger.debug("ablation row %s failed", name, exc_info=True)
+            broken[name] = f"{type(exc).__name__}: {exc}"
+            echo(f"eval: retriever={name} failed ({broken[name]}); this is a bug, the row is left out")
+            continue
+        echo(render.console_summary(run))
+        echo("reports: " + ", ".join(str(p) for p in render.write_report(run, reports)))
+        runs.append(run)
+    if ablation:
+        echo(render.ablation_table(runs, broken))
+        echo("ablation: " + ", ".join(str(p) for p in render.write_ablation(runs, reports, broken)))
+    judged = next(r for r in runs if r.gated)
+    echo(render.gate_verdict(judged, gate))
+    return judged.passed_gate
