@@ -77,7 +77,15 @@ def main(ctx: click.Context, home: Path | None, chroma_url: str | None, verbose:
     """
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    for noisy in ("httpx", "chromadb", "sentence_transformers", "bm25s", "bm25s.__init__", "urllib3", "gradio"):
+    for noisy in (
+        "httpx",
+        "chromadb",
+        "sentence_transformers",
+        "bm25s",
+        "bm25s.__init__",
+        "urllib3",
+        "gradio",
+    ):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     try:
         ctx.obj = {"settings": Settings.from_env(home=home, chroma_url=chroma_url)}

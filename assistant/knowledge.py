@@ -86,6 +86,10 @@ class KnowledgeBase:
         """The normalised query vector (cached per text)."""
         return self._embed(text)
 
+    def clear_query_cache(self) -> None:
+        """Forget cached question vectors (benchmarks time every embedding)."""
+        self._embed.cache_clear()
+
     def _embed_uncached(self, text: str) -> np.ndarray:
         vector = self.embedder.encode([text])[0]
         vector.setflags(write=False)

@@ -12,6 +12,7 @@ from pydantic import ConfigDict
 
 from assistant.knowledge import KnowledgeBase
 from assistant.passages import Passage
+from ingest.store import open_client
 
 
 def fuse_rankings(rankings: Sequence[Sequence[int]], k: int = 60) -> list[tuple[int, float]]:
@@ -91,7 +92,7 @@ class LangChainChromaRetriever(BaseRetriever):
         kb: KnowledgeBase = self.kb
         collection = kb.collection  # checks the store matches the index
         return Chroma(
-            client=collection._client,
+            client=open_client(kb.settings),
             collection_name=collection.name,
             embedding_function=kb.embedder,
         )

@@ -53,7 +53,9 @@ def texts_ingest_embeds(corpus: Path) -> tuple[list[str], int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=8, help="renamed copies of the bundled corpus")
-    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds; the best of each is reported")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="alternating rounds; the best of each is reported"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="citewise-bench-ingest-"))
     try:
@@ -75,7 +77,9 @@ def main() -> None:
             assert again.embedded_texts == 0 and not again.changed
             noop.append(again.seconds)
         b, f = min(bare), min(full)
-        print(f"corpus: {report.documents} documents, {chunks} chunks, {len(texts)} texts embedded (chunks + sentences)")
+        print(
+            f"corpus: {report.documents} documents, {chunks} chunks, {len(texts)} texts embedded (chunks + sentences)"
+        )
         print(f"{'':28}{'seconds':>9}{'chunks/s':>10}{'texts/s':>10}")
         print(f"{'bare encode (baseline)':28}{b:9.2f}{chunks / b:10.1f}{len(texts) / b:10.1f}")
         print(f"{'citewise ingest':28}{f:9.2f}{chunks / f:10.1f}{len(texts) / f:10.1f}")

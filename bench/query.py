@@ -54,7 +54,9 @@ class CachingEmbedder(Embedder):
                 self.cache[text] = vec
         if on_batch:
             on_batch(len(texts))
-        return np.stack([self.cache[t] for t in texts]) if texts else np.zeros((0, self.dimension), np.float32)
+        return (
+            np.stack([self.cache[t] for t in texts]) if texts else np.zeros((0, self.dimension), np.float32)
+        )
 
 
 def synthetic_corpus(target: Path, chunks_wanted: int, seed: int = 7) -> None:
@@ -62,7 +64,9 @@ def synthetic_corpus(target: Path, chunks_wanted: int, seed: int = 7) -> None:
     rng = random.Random(seed)
     sentences = []
     for doc in load_corpus(ROOT / "corpus"):
-        sentences += [doc.text[s:e] for s, e in split_sentences(doc.text) if not doc.text[s:e].startswith("#")]
+        sentences += [
+            doc.text[s:e] for s, e in split_sentences(doc.text) if not doc.text[s:e].startswith("#")
+        ]
     sections_per_doc = 4
     for d in range(chunks_wanted // sections_per_doc):
         kind = "guideline" if d % 10 == 0 else "research"
@@ -89,7 +93,11 @@ def measure(settings: Settings, embedder: Embedder, repeats: int) -> dict[str, t
     for q in QUESTIONS:  # warm both paths
         bot.ask(q)
         baseline.retrieve(q)
-    times: dict[str, list[float]] = {"citewise ask (hybrid + extractive)": [], "citewise retrieve only": [], "langchain similarity_search": []}
+    times: dict[str, list[float]] = {
+        "citewise ask (hybrid + extractive)": [],
+        "citewise retrieve only": [],
+        "langchain similarity_search": [],
+    }
     calls = {
         "citewise ask (hybrid + extractive)": bot.ask,
         "citewise retrieve only": bot.retriever.retrieve,
@@ -98,7 +106,7 @@ def measure(settings: Settings, embedder: Embedder, repeats: int) -> dict[str, t
     for _ in range(repeats):
         for q in QUESTIONS:
             for name, call in calls.items():
-                kb._embed.cache_clear()  # every timed call embeds its question, as a new question would
+                kb.clear_query_cache()  # every timed call embeds its question, as a new question would
                 t = time.perf_counter()
                 call(q)
                 times[name].append(time.perf_counter() - t)
@@ -109,7 +117,8 @@ def cold_ask(home: Path) -> float:
     t = time.perf_counter()
     subprocess.run(
         [str(ROOT / ".venv" / "bin" / "citewise"), "--home", str(home), "ask", QUESTIONS[0]],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     return time.perf_counter() - t
 

@@ -76,9 +76,7 @@ def _forget_query_vectors(kb: KnowledgeBase) -> None:
     this, every ablation row after the first would reuse the first row's vectors and
     look faster than it is.
     """
-    cache = getattr(kb, "_embed", None)  # KnowledgeBase has no public way to clear it yet
-    if cache is not None and hasattr(cache, "cache_clear"):
-        cache.cache_clear()
+    kb.clear_query_cache()
 
 
 def main(
