@@ -62,6 +62,9 @@ INTENTS: tuple[tuple[str, ...], ...] = (
     ("how common", "how frequent", "how often", "prevalence", "proportion", "frequency", "percentage", "half of"),
     ("prognosis", "outlook", "long-term outcome", "disability", "course"),
     ("side effects", "adverse events", "harms", "safety", "toxicity"),
+    ("features", "characteristics", "characterized", "characterised", "presentation", "phenotype", "clinical picture"),
+    ("evidence-based", "evidence base", "good practice points", "trial evidence"),
+    ("primary outcome", "primary end point", "primary endpoint"),
 )
 
 _DEFINITION = re.compile(r"\(([A-Za-z][A-Za-z0-9-]{1,9})\)")

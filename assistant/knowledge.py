@@ -41,6 +41,7 @@ class KnowledgeBase:
         self.bm25 = Bm25Index(generation.directory / "bm25", len(self.chunks))
         self.synonyms = Synonyms.for_corpus(self.texts.values())
         self.__dict__.pop("collection", None)
+        self.__dict__.pop("idf", None)
 
     def reload_if_changed(self) -> bool:
         """Switch to a newer generation if an ingest finished since loading; True if it did."""
@@ -53,6 +54,14 @@ class KnowledgeBase:
             logger.info("index changed: loading %s", latest.name)
             self._load(load_generation(self.settings))
             return True
+
+    @cached_property
+    def idf(self) -> tuple[dict[str, float], float]:
+        """Inverse document frequency of word stems over the corpus sentences."""
+        from assistant.lexicon import inverse_document_frequency
+
+        sentences = (self.texts[c.doc_id][s:e] for c in self.chunks for s, e in c.sentences)
+        return inverse_document_frequency(sentences)
 
     @cached_property
     def collection(self) -> Any:

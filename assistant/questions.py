@@ -13,11 +13,13 @@ _NUMBER_WORDS = r"half|third|quarter|one|two|three|four|five|six|seven|eight|nin
 _ASKS = {
     "dose": re.compile(r"\b(dose|doses|dosage|dosing|how much|mg|milligram|regimen)\b", re.I),
     "duration": re.compile(
-        r"\b(how long|duration|for how many (weeks|months|years|days)|how often|interval|how frequently|schedule)\b",
+        # "How often should X be given?" asks for an interval; "how often does X occur?" for a rate.
+        r"\b(how long|duration|for how many (weeks|months|years|days)|interval|schedule)\b"
+        r"|\bhow (often|frequently)\b.*\b(give|given|repeat|infus|administ|dos|session|cycle)",
         re.I,
     ),
     "number": re.compile(
-        r"\b(how many|how much|how common|how frequent|how frequently|what proportion|what percentage|what fraction|"
+        r"\b(how many|how much|how common|how often|how frequent|how frequently|what proportion|what percentage|what fraction|"
         r"what share|percent|percentage|proportion|prevalence|how likely|what rate|rate of|number of|incidence)\b",
         re.I,
     ),

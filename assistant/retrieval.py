@@ -43,6 +43,7 @@ class HybridRetriever(BaseRetriever):
     top_k: int = 8
     candidates: int = 40
     rrf_k: int = 60
+    guaranteed: int = 3
 
     def retrieve(self, question: str) -> list[Passage]:
         """The ``top_k`` best passages for ``question``."""
@@ -53,7 +54,14 @@ class HybridRetriever(BaseRetriever):
             rankings["dense"] = kb.dense(kb.embed(expanded), self.candidates)
         if self.mode in ("hybrid", "bm25"):
             rankings["bm25"] = kb.lexical(expanded, self.candidates)
-        fused = fuse_rankings(list(rankings.values()), self.rrf_k)[: self.top_k]
+        fused = fuse_rankings(list(rankings.values()), self.rrf_k)
+        # Each retriever's own best few always reach the answerer: fusion favours chunks
+        # that both rank moderately, and can bury one that only BM25 (say, an acronym
+        # the model does not know) or only the model (a paraphrase) ranks first.
+        keep = {row for ranking in rankings.values() for row in ranking[: self.guaranteed]}
+        first = [pair for pair in fused if pair[0] in keep] + [pair for pair in fused if pair[0] not in keep]
+        chosen = {row for row, _ in first[: self.top_k]}
+        fused = [pair for pair in fused if pair[0] in chosen]
         positions = {name: {row: i + 1 for i, row in enumerate(r)} for name, r in rankings.items()}
         return [
             kb.passage(row, score, {name: pos[row] for name, pos in positions.items() if row in pos})

@@ -1,13 +1,13 @@
 """Refusal calibration: how well do in-scope and out-of-scope questions separate?
 
 For each question this asks the retriever for passages and the extractive answerer for
-its scored candidate sentences, and reports the similarity that decides refusal.
-``select`` refuses when the best-*scored* sentence's similarity is below
-``MIN_SIMILARITY``, or, when the question asks for a dose, duration or number, when no
-sentence at or above it provides one; so a question is answered exactly when its
-*decisive* similarity, the smaller of those two, reaches the threshold.
-``MIN_SIMILARITY`` should sit in the gap between the groups. The eval cases calibrate;
-a small held-out set, never used to choose values, checks.
+its scored candidate sentences, and reports the *support* that decides refusal
+(``assistant.answerers.extractive.support``: the best score, similarity plus weighted
+concept coverage, among sentences that could be quoted and, when the question asks for a
+number, dose or duration, that provide one). A compound question is answered part by
+part, so its support is its best part's. ``MIN_SUPPORT`` should sit in the gap between
+the groups. The eval cases calibrate; a small held-out set, never used to choose
+values, checks.
 
     python -m evals.calibrate [--home DIR]   # Markdown tables for evals/CALIBRATION.md
 """
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant import Assistant
-from assistant.answerers.extractive import MIN_SIMILARITY, ExtractiveAnswerer
-from assistant.questions import asked_type, provides, split_question
+from assistant.answerers.extractive import MIN_SUPPORT, ExtractiveAnswerer, support
+from assistant.questions import asked_type, split_question
 from evals.cases import load_cases
 from ingest import Settings
 
@@ -55,15 +55,14 @@ class Probe:
 
     label: str
     in_scope: bool
-    similarity: float
-    best_score: float
+    support: float
+    untyped: float  # the support if the question asked for no particular kind of value
     asks: str | None
-    providing: float | None
 
     @property
     def decisive(self) -> float:
-        """The similarity compared with MIN_SIMILARITY (see the module docstring)."""
-        return self.similarity if self.asks is None else min(self.similarity, self.providing or 0.0)
+        """The value compared with MIN_SUPPORT."""
+        return self.support
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,42 +106,26 @@ def errors_at(probes: Sequence[Probe], threshold: float) -> tuple[int, int]:
 def probe(
     assistant: Assistant, answerer: ExtractiveAnswerer, label: str, question: str, in_scope: bool
 ) -> Probe:
-    """Score one question the way the extractive answerer does.
-
-    A compound question is answered part by part and refused only when every part is,
-    so its probe is that of its part with the highest decisive similarity.
-    """
+    """Score one question the way the extractive answerer decides refusal."""
     docs = assistant.retriever.invoke(question)
     passages = [assistant.kb.passage(d.metadata["row"], d.metadata.get("score", 0.0)) for d in docs]
     probes = []
     for part in split_question(question):
         candidates = answerer.candidates(part, passages)
-        top = max(candidates, key=lambda c: c.score, default=None)
         asks = asked_type(part)
-        probes.append(
-            Probe(
-                label=label,
-                in_scope=in_scope,
-                similarity=top.similarity if top else 0.0,
-                best_score=top.score if top else 0.0,
-                asks=asks,
-                providing=max((c.similarity for c in candidates if provides(c.text, asks)), default=0.0)
-                if asks
-                else None,
-            )
-        )
+        probes.append(Probe(label, in_scope, support(candidates, asks), support(candidates, None), asks))
     return max(probes, key=lambda p: p.decisive)
 
 
 def group_table(probes: Sequence[Probe]) -> list[str]:
     """Min/max per group (in scope, out of scope)."""
     lines = [
-        "| group | questions | decisive similarity min | max | best score min | max |",
+        "| group | questions | support min | max | untyped support min | max |",
         "|---|---|---|---|---|---|",
     ]
     for label, in_scope in (("in scope", True), ("out of scope", False)):
         group = [p for p in probes if p.in_scope == in_scope]
-        sims, scores = [p.decisive for p in group], [p.best_score for p in group]
+        sims, scores = [p.decisive for p in group], [p.untyped for p in group]
         lines.append(
             f"| {label} | {len(group)} | {min(sims):.3f} | {max(sims):.3f} | {min(scores):.3f} | {max(scores):.3f} |"
         )
@@ -156,30 +139,28 @@ def render(cases: Sequence[Probe], held_out: Sequence[Probe], thresholds: Sequen
     lines.append(
         f"Lowest in-scope {gap.in_scope_min:.3f}, highest out-of-scope {gap.out_of_scope_max:.3f}: "
         f"{'separable' if gap.separable else 'overlapping'}, midpoint {gap.midpoint:.3f}. "
-        f"MIN_SIMILARITY now {MIN_SIMILARITY}."
+        f"MIN_SUPPORT now {MIN_SUPPORT}."
     )
     lines += ["", "### Held-out questions", "", *group_table(held_out), ""]
     lines += [
         "### Errors by threshold",
         "",
-        "| MIN_SIMILARITY | cases: in-scope refused | out-of-scope answered | held-out: in-scope refused | out-of-scope answered |",
+        "| MIN_SUPPORT | cases: in-scope refused | out-of-scope answered | held-out: in-scope refused | out-of-scope answered |",
         "|---|---|---|---|---|",
     ]
     for t in thresholds:
         (a, b), (c, d) = errors_at(cases, t), errors_at(held_out, t)
-        lines.append(f"| {t:.2f} | {a} | {b} | {c} | {d} |")
+        lines.append(f"| {t:.3f} | {a} | {b} | {c} | {d} |")
     lines += [
         "",
         "### Every question",
         "",
-        "| question | in scope | decisive | top-scored similarity | best score | asks | best providing it |",
-        "|---|---|---|---|---|---|---|",
+        "| question | in scope | support | untyped support | asks |",
+        "|---|---|---|---|---|",
     ]
     for p in sorted([*cases, *held_out], key=lambda p: -p.decisive):
-        providing = "—" if p.providing is None else f"{p.providing:.3f}"
         lines.append(
-            f"| {p.label} | {'yes' if p.in_scope else 'no'} | {p.decisive:.3f} | {p.similarity:.3f} | "
-            f"{p.best_score:.3f} | {p.asks or '—'} | {providing} |"
+            f"| {p.label} | {'yes' if p.in_scope else 'no'} | {p.support:.3f} | {p.untyped:.3f} | {p.asks or '—'} |"
         )
     return "\n".join(lines)
 
@@ -195,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     answerer = ExtractiveAnswerer(assistant.kb)
     cases = [probe(assistant, answerer, c.id, c.question, not c.expect_refusal) for c in load_cases()]
     held_out = [probe(assistant, answerer, f"held-out: {q}", q, inside) for q, inside in HELD_OUT]
-    print(render(cases, held_out, [0.45, 0.50, 0.55, 0.58, 0.60, 0.62, 0.65]))
+    print(render(cases, held_out, [0.65, 0.70, 0.72, 0.725, 0.73, 0.75, 0.80]))
 
 
 if __name__ == "__main__":

@@ -1,40 +1,45 @@
 """The default answerer: offline, deterministic, verbatim.
 
-It scores every sentence of the retrieved passages against the question, using the
-sentence vectors precomputed at ingest (cosine) plus how many of the question's concepts
-the sentence mentions, keeps the best few without near-duplicates, and refuses when the
-best support is weak or lacks the kind of value the question asks for.
+It scores every sentence of the retrieved passages against the question: the cosine of
+the sentence vector (precomputed at ingest) with the question vector, plus how much of
+the question's concepts the sentence mentions, each concept weighted by its rarity in
+the corpus (so "tremor" counts for more than "neuropathy"). It keeps the best few
+sentences without near-duplicates, and refuses when the best support is weak or lacks
+the kind of value (number, dose, duration) that the question asks for.
 """
 
 from __future__ import annotations
 
-import re
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
-import Stemmer
 
 from assistant.abbreviations import Synonyms
 from assistant.answer import REFUSAL, Claim, Draft
 from assistant.citations import normalise
 from assistant.knowledge import KnowledgeBase
+from assistant.lexicon import WORD, stems
 from assistant.passages import Passage
 from assistant.questions import asked_type, provides, split_question, statement_from_quote
 
-# Calibrated on in-scope versus out-of-scope questions (evals/cases.yaml); see
-# evals/CALIBRATION.md for the distributions these values separate.
-MIN_SIMILARITY = 0.45
-COVERAGE_WEIGHT = 0.25
-MARGIN = 0.15
+# Calibrated on in-scope versus out-of-scope questions (evals/cases.yaml) with
+# `python -m evals.calibrate`; evals/CALIBRATION.md has the distributions. A question is
+# answered when its decisive support (see `support`) reaches MIN_SUPPORT.
+MIN_SUPPORT = 0.725
+# A sentence must reach this cosine to be quoted at all, however well it covers the words.
+MIN_SIMILARITY = 0.40
+COVERAGE_WEIGHT = 0.40
+# Weight of a question word the corpus never uses. Such a word is as often plain
+# language ("worth trying", "shaky") as an out-of-scope topic, so it is capped.
+UNSEEN_WEIGHT = 3.0
+MARGIN = 0.30
 MAX_SENTENCES = 6
 MAX_PER_SOURCE = 3
 REDUNDANCY = 0.88
 MIN_WORDS = 4
 
-_STEMMER = Stemmer.Stemmer("english")
-_WORD = re.compile(r"[a-z0-9][a-z0-9-]*")
 _STOP = frozenset(
     """a an and are as at be been being but by can could did do does doing for from had has have how i if in into
     is it its may might more most of on or should so than that the their them then there these they this those to
@@ -50,35 +55,77 @@ class Candidate:
     passage: Passage
     text: str
     similarity: float
-    coverage: float
+    hits: frozenset[int]  # indices of the question concepts the sentence mentions
+    weights: tuple[float, ...]  # the question concepts' weights
     vector: np.ndarray
 
     @property
+    def coverage(self) -> float:
+        """Weighted fraction of the question's concepts the sentence mentions."""
+        return _weighted(self.hits, self.weights)
+
+    @property
     def score(self) -> float:
-        """Relevance used for ranking."""
+        """Relevance used for the refusal decision."""
         return self.similarity + COVERAGE_WEIGHT * self.coverage
 
 
-def concepts(question: str, synonyms: Synonyms) -> list[set[str]]:
-    """The question's concepts: each a set of normalised alternatives (synonyms merged)."""
-    groups = [{t.lower() for t in g} for g in synonyms.matches(question)]
-    covered = {w for g in groups for term in g for w in _WORD.findall(term)}
-    words = [w for w in _WORD.findall(question.lower()) if w not in _STOP and w not in covered and len(w) > 2]
-    return groups + [{w} for w in dict.fromkeys(words)]
+def _weighted(hits: frozenset[int], weights: tuple[float, ...] | list[float]) -> float:
+    total = sum(weights)
+    return sum(weights[i] for i in hits) / total if total else 0.0
 
 
-def coverage(sentence: str, question_concepts: list[set[str]]) -> float:
-    """Fraction of the question's concepts that the sentence mentions (Snowball stems)."""
-    if not question_concepts:
-        return 0.0
-    present = set(_stems(sentence))
-    hits = sum(1 for alts in question_concepts if any(set(_stems(a)) <= present for a in alts))
-    return hits / len(question_concepts)
+def focus_weights(candidates: list[Candidate]) -> list[float]:
+    """Concept weights for ranking among ``candidates``: a concept every candidate
+    mentions (the topic) tells them apart no better than chance, one few mention (the
+    detail asked about) tells the most. Each weight is scaled by log((n + 1) / (df + 1)).
+    """
+    if not candidates:
+        return []
+    n, weights = len(candidates), candidates[0].weights
+    df = [sum(1 for c in candidates if i in c.hits) for i in range(len(weights))]
+    return [w * math.log((n + 1) / (d + 1)) for w, d in zip(weights, df, strict=True)]
 
 
-@lru_cache(maxsize=8192)
-def _stems(text: str) -> tuple[str, ...]:
-    return tuple(_STEMMER.stemWords(_WORD.findall(text.lower())))
+@dataclass(frozen=True, slots=True)
+class Concept:
+    """Something the question mentions: interchangeable terms, weighted by rarity."""
+
+    alternatives: tuple[tuple[str, ...], ...]  # each alternative as its stems
+    weight: float
+
+
+def concepts(question: str, synonyms: Synonyms, idf: dict[str, float], unseen: float) -> list[Concept]:
+    """The question's concepts (synonym groups merged), each weighted by its idf.
+
+    A concept's weight is the idf of its most common alternative, so a concept the
+    corpus never mentions weighs the most and, uncovered, lowers every sentence's score.
+    """
+    groups = [tuple(g) for g in synonyms.matches(question)]
+    covered = {w for g in groups for term in g for w in WORD.findall(term.lower())}
+    words = [w for w in WORD.findall(question.lower()) if w not in _STOP and w not in covered and len(w) > 2]
+    out = []
+    for terms in [*groups, *((w,) for w in dict.fromkeys(words))]:
+        alternatives = tuple(st for t in terms if (st := stems(t)))
+        if alternatives:
+            weight = min(max(idf.get(s, min(unseen, UNSEEN_WEIGHT)) for s in alt) for alt in alternatives)
+            out.append(Concept(alternatives, weight))
+    return out
+
+
+def concept_hits(sentence: str, question_concepts: list[Concept]) -> frozenset[int]:
+    """Indices of the question's concepts that the sentence mentions (by stems)."""
+    present = set(stems(sentence))
+    return frozenset(
+        i for i, c in enumerate(question_concepts) if any(set(alt) <= present for alt in c.alternatives)
+    )
+
+
+def support(candidates: list[Candidate], asked: str | None) -> float:
+    """The decisive support for answering: the best score among the sentences that could
+    be quoted (and, when the question asks for a value, that provide one)."""
+    usable = [c for c in candidates if c.similarity >= MIN_SIMILARITY and provides(c.text, asked)]
+    return max((c.score for c in usable), default=0.0)
 
 
 def select(candidates: list[Candidate], asked: str | None) -> tuple[list[Candidate], str | None]:
@@ -87,24 +134,22 @@ def select(candidates: list[Candidate], asked: str | None) -> tuple[list[Candida
     Returns:
         The chosen candidates (best first) and None, or an empty list and a refusal reason.
     """
-    ranked = sorted(candidates, key=lambda c: -c.score)
-    if not ranked or ranked[0].similarity < MIN_SIMILARITY:
+    if support(candidates, asked) < MIN_SUPPORT:
+        if asked is not None and support(candidates, None) >= MIN_SUPPORT:
+            what = {"dose": "a dose", "duration": "a duration or interval", "number": "a number or proportion"}[asked]
+            return [], f"{REFUSAL} The retrieved passages discuss the topic but do not state {what}, which the question asks for."
         return [], REFUSAL
-    floor = max(MIN_SIMILARITY, ranked[0].similarity - MARGIN)
-    eligible = [c for c in ranked if c.similarity >= floor]
+    usable = [c for c in candidates if c.similarity >= MIN_SIMILARITY]
+    if not usable:
+        return [], REFUSAL
+    focus = focus_weights(usable)
+    rank = {id(c): c.similarity + COVERAGE_WEIGHT * _weighted(c.hits, focus) for c in usable}
+    ranked = sorted(usable, key=lambda c: -rank[id(c)])
+    floor = rank[id(ranked[0])] - MARGIN
+    eligible = [c for c in ranked if rank[id(c)] >= floor]
     if asked is not None:
-        fitting = [c for c in ranked if c.similarity >= MIN_SIMILARITY and provides(c.text, asked)]
-        if not fitting:
-            what = {
-                "dose": "a dose",
-                "duration": "a duration or interval",
-                "number": "a number or proportion",
-            }[asked]
-            return (
-                [],
-                f"{REFUSAL} The retrieved passages discuss the topic but do not state {what}, which the question asks for.",
-            )
-        eligible = fitting[:2] + [c for c in eligible if c not in fitting[:2]]
+        fitting = [c for c in ranked if provides(c.text, asked)][:2]
+        eligible = fitting + [c for c in eligible if c not in fitting]
     chosen: list[Candidate] = []
     per_source: dict[str, int] = {}
     for cand in eligible:
@@ -112,10 +157,7 @@ def select(candidates: list[Candidate], asked: str | None) -> tuple[list[Candida
             break
         if per_source.get(cand.passage.source.id, 0) >= MAX_PER_SOURCE:
             continue
-        if any(
-            float(cand.vector @ c.vector) > REDUNDANCY or normalise(c.text) == normalise(cand.text)
-            for c in chosen
-        ):
+        if any(float(cand.vector @ c.vector) > REDUNDANCY or normalise(c.text) == normalise(cand.text) for c in chosen):
             continue
         chosen.append(cand)
         per_source[cand.passage.source.id] = per_source.get(cand.passage.source.id, 0) + 1
@@ -133,14 +175,16 @@ class ExtractiveAnswerer:
     def candidates(self, question: str, passages: list[Passage]) -> list[Candidate]:
         """Every sentence of ``passages`` scored against ``question``."""
         query = self.kb.embed(self.kb.synonyms.expand(question))
-        question_concepts = concepts(question, self.kb.synonyms)
+        idf, unseen = self.kb.idf
+        question_concepts = concepts(question, self.kb.synonyms, idf, unseen)
+        weights = tuple(c.weight for c in question_concepts)
         out = []
         for passage in passages:
             vectors = self.kb.sentence_matrix(passage.row)
-            sims = vectors @ query
-            for text, sim, vec in zip(passage.sentence_texts(), sims, vectors, strict=True):
-                if len(_WORD.findall(text)) >= MIN_WORDS:
-                    out.append(Candidate(passage, text, float(sim), coverage(text, question_concepts), vec))
+            for text, sim, vec in zip(passage.sentence_texts(), vectors @ query, vectors, strict=True):
+                if len(WORD.findall(text)) >= MIN_WORDS:
+                    hits = concept_hits(text, question_concepts)
+                    out.append(Candidate(passage, text, float(sim), hits, weights, vec))
         return out
 
     def answer(

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answerers.extractive import MIN_SIMILARITY, ExtractiveAnswerer
+from assistant.answerers.extractive import MIN_SUPPORT, ExtractiveAnswerer
 from evals.calibrate import Probe, errors_at, probe, separation
 
 
-def make(similarity: float, in_scope: bool, asks: str | None = None, providing: float | None = None) -> Probe:
-    return Probe("q", in_scope, similarity, similarity, asks, providing)
+def make(support: float, in_scope: bool, asks: str | None = None, untyped: float | None = None) -> Probe:
+    return Probe("q", in_scope, support, support if untyped is None else untyped, asks)
 
 
-def test_a_question_asking_for_a_dose_is_decided_by_the_best_sentence_giving_one() -> None:
-    assert make(0.8, True, "dose", 0.5).decisive == 0.5
-    assert make(0.8, True, "dose", None).decisive == 0.0
-    assert make(0.8, True).decisive == 0.8
+def test_a_question_asking_for_a_dose_is_decided_by_its_typed_support() -> None:
+    assert make(0.5, True, "dose", untyped=0.8).decisive == 0.5
 
 
 def test_separable_groups_have_a_midpoint_between_them() -> None:
@@ -45,4 +43,4 @@ def test_the_calibrated_threshold_separates_a_clear_pair(assistant) -> None:
         assistant, answerer, "in", "How many patients were in the Dalakas 2009 rituximab trial?", True
     )
     outside = probe(assistant, answerer, "out", "What is the capital of France?", False)
-    assert inside.decisive > MIN_SIMILARITY > outside.decisive
+    assert inside.decisive > MIN_SUPPORT > outside.decisive

@@ -1,0 +1,33 @@
+"""Word stems and how rare they are in the corpus. Pure functions over plain text."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from functools import lru_cache
+
+import Stemmer
+
+_STEMMER = Stemmer.Stemmer("english")
+WORD = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
+@lru_cache(maxsize=65536)
+def stems(text: str) -> tuple[str, ...]:
+    """Snowball stems of the words of ``text`` (lower-cased; hyphenated words kept whole)."""
+    return tuple(_STEMMER.stemWords(WORD.findall(text.lower())))
+
+
+def inverse_document_frequency(texts: Iterable[str]) -> tuple[dict[str, float], float]:
+    """Smoothed idf of every stem over ``texts`` (each text one "document"), and the idf
+    an unseen stem gets: log((N + 1) / (df + 1)) + 1, so a stem in every text scores 1.
+    """
+    df: Counter[str] = Counter()
+    n = 0
+    for text in texts:
+        n += 1
+        df.update(set(stems(text)))
+    unseen = math.log(n + 1) + 1
+    return {s: math.log((n + 1) / (d + 1)) + 1 for s, d in df.items()}, unseen
