@@ -33,7 +33,13 @@ def audit_record(answer: Answer) -> dict:
 
 def write_audit_line(path: Path, answer: Answer) -> None:
     """Append one JSON line for ``answer`` to ``path``."""
-    line = (json.dumps(audit_record(answer), ensure_ascii=False) + "\n").encode()
+    append_jsonl(path, audit_record(answer))
+
+
+def append_jsonl(path: Path, record: dict) -> None:
+    """Append ``record`` as one JSON line: one ``write`` under ``flock`` on an O_APPEND
+    file (mode 0600, since lines may hold question text), so lines never interleave."""
+    line = (json.dumps(record, ensure_ascii=False) + "\n").encode()
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:

@@ -18,18 +18,15 @@ hints at run time (``gr.SelectData``, ``gr.LikeData``) to know what to pass them
 """
 
 import datetime as dt
-import fcntl
-import json
 import logging
-import os
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant import chat_view as view
 from assistant.answer import Answer
+from assistant.audit import append_jsonl
 from assistant.followup import Rewrite, rewrite_followup
 from ingest import CitewiseError, ConfigError, Settings, current_generation
 
@@ -73,17 +70,26 @@ class Engine:
             logger.warning("index not loaded: %s", exc)
 
     def knowledge(self) -> "KnowledgeBase":
-        """The loaded index; loads it on first use (a failed load is retried next time)."""
-        with self._lock:
-            if self._kb is None:
-                from assistant.knowledge import KnowledgeBase
+        """The loaded index; loads it on first use (a failed load is retried next time),
+        and loads a newer generation once an ingest has finished.
 
-                t0 = time.perf_counter()
-                kb = KnowledgeBase(self.settings)
-                kb.warm_up()
-                self._kb = kb
-                logger.info("index and model loaded in %.1f s", time.perf_counter() - t0)
-            return self._kb
+        A newer index is loaded beside the old one and swapped in by one assignment, so a
+        request in flight keeps a consistent view of the index it started with.
+        """
+        with self._lock:
+            kb = self._kb
+        if kb is not None and not kb.is_stale():
+            return kb
+        from assistant.knowledge import KnowledgeBase
+
+        t0 = time.perf_counter()
+        fresh = KnowledgeBase(self.settings, kb.embedder if kb else None)
+        fresh.warm_up()
+        with self._lock:
+            self._kb = fresh
+            self._assistants = {}
+        logger.info("index %s loaded in %.1f s", fresh.generation.generation, time.perf_counter() - t0)
+        return fresh
 
     def assistant(self, answerer: str | None = None, top_k: int | None = None) -> "Assistant":
         """The Assistant for these options (defaults from settings).
@@ -95,7 +101,7 @@ class Engine:
         key = (settings.answerer, settings.top_k)
         kb = self.knowledge()
         with self._lock:
-            if key not in self._assistants:
+            if key not in self._assistants or self._assistants[key].kb is not kb:
                 from assistant.pipeline import Assistant
 
                 self._assistants[key] = Assistant(settings, kb)
@@ -106,12 +112,7 @@ class Engine:
         from assistant.pipeline import validate_question
 
         validate_question(question, self.settings.max_question_chars)  # before waiting for the model
-        assistant = self.assistant(answerer, top_k)
-        try:
-            assistant.kb.reload_if_changed()
-        except CitewiseError as exc:
-            logger.warning("kept the loaded index: %s", exc)
-        return assistant.ask(question)
+        return self.assistant(answerer, top_k).ask(question)
 
 
 def feedback_record(turn: dict[str, Any], liked: bool) -> dict[str, Any]:
@@ -128,19 +129,6 @@ def feedback_record(turn: dict[str, Any], liked: bool) -> dict[str, Any]:
         "answerer": answer["answerer"],
         "index": answer["index"],
     }
-
-
-def append_line(path: Path, record: dict[str, Any]) -> None:
-    """Append ``record`` as one JSON line: one ``write`` under ``flock``, so lines never interleave."""
-    line = (json.dumps(record, ensure_ascii=False) + "\n").encode()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        os.write(fd, line)
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
 
 
 def parse_auth(auth: str | None) -> tuple[str, str] | None:
@@ -243,7 +231,7 @@ def record_vote(settings: Settings, turns: list[dict[str, Any]], index: Any, lik
     turn = next((t for t in turns if t["message_index"] == index), None)
     if turn is None or not isinstance(liked, bool):  # a vote withdrawn, or a user message
         return False
-    append_line(settings.home / FEEDBACK_FILE, feedback_record(turn, liked))
+    append_jsonl(settings.home / FEEDBACK_FILE, feedback_record(turn, liked))
     return True
 
 

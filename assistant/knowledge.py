@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from functools import cached_property, lru_cache
 from typing import Any
 
@@ -11,7 +10,7 @@ import numpy as np
 
 from assistant.abbreviations import Synonyms
 from assistant.passages import Passage, Source
-from ingest import Embedder, IndexMismatchError, LoadedGeneration, Settings, StoreError, load_generation
+from ingest import Embedder, IndexMismatchError, Settings, StoreError, load_generation
 from ingest.lexical import Bm25Index
 from ingest.store import describe_store, get_collection, open_client
 
@@ -24,12 +23,9 @@ class KnowledgeBase:
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.embedder = embedder or Embedder()
-        self._lock = threading.Lock()
         # The retriever and the extractive answerer embed the same expanded question.
         self._embed = lru_cache(maxsize=256)(self._embed_uncached)
-        self._load(load_generation(settings))
-
-    def _load(self, generation: LoadedGeneration) -> None:
+        generation = load_generation(settings)
         self.generation = generation
         self.manifest = generation.manifest
         self.chunks = generation.chunks
@@ -40,20 +36,13 @@ class KnowledgeBase:
         self.row_of = {c.id: i for i, c in enumerate(self.chunks)}
         self.bm25 = Bm25Index(generation.directory / "bm25", len(self.chunks))
         self.synonyms = Synonyms.for_corpus(self.texts.values())
-        self.__dict__.pop("collection", None)
-        self.__dict__.pop("idf", None)
 
-    def reload_if_changed(self) -> bool:
-        """Switch to a newer generation if an ingest finished since loading; True if it did."""
+    def is_stale(self) -> bool:
+        """True when an ingest has finished since this index was loaded."""
         from ingest import current_generation
 
-        with self._lock:
-            latest = current_generation(self.settings)
-            if latest is None or latest == self.generation.directory:
-                return False
-            logger.info("index changed: loading %s", latest.name)
-            self._load(load_generation(self.settings))
-            return True
+        latest = current_generation(self.settings)
+        return latest is not None and latest != self.generation.directory
 
     @cached_property
     def idf(self) -> tuple[dict[str, float], float]:

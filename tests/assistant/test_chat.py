@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -19,7 +18,6 @@ from gradio_client import Client
 from assistant.answer import Answer, Citation
 from assistant.chat import (
     Engine,
-    append_line,
     build_app,
     index_notice,
     parse_auth,
@@ -227,23 +225,6 @@ def test_a_vote_appends_question_answer_and_cited_sources(
     assert record["vote"] == "down" and record["question"] == ANTI_MAG
     assert record["answer"] == turns[0]["answer"]["answer"]
     assert record["cited"] == list(dict.fromkeys(c["source_id"] for c in turns[0]["answer"]["citations"]))
-
-
-def test_concurrent_writers_never_interleave_lines(tmp_path: Path) -> None:
-    path = tmp_path / "feedback.jsonl"
-    text = "ü" * 5000  # long lines make a torn write visible
-
-    def write(worker: int) -> None:
-        for i in range(50):
-            append_line(path, {"worker": worker, "i": i, "text": text})
-
-    threads = [threading.Thread(target=write, args=(w,)) for w in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-    assert sorted((r["worker"], r["i"]) for r in records) == [(w, i) for w in range(4) for i in range(50)]
 
 
 def make_answer(**changes: Any) -> Answer:
