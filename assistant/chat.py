@@ -358,6 +358,7 @@ def serve(
     share: bool = False,
     concurrency: int = 4,
     prevent_thread_lock: bool = False,
+    quiet: bool = True,
 ) -> Any:
     """Start the server: bounded queue, optional login, no share link unless asked."""
     app.queue(default_concurrency_limit=concurrency, max_size=max(MAX_QUEUE, 4 * concurrency))
@@ -376,6 +377,7 @@ def serve(
         pwa=False,
         enable_monitoring=False,
         inbrowser=False,
+        quiet=quiet,
     )
 
 
@@ -394,4 +396,14 @@ def launch(
     """
     parse_auth(settings.auth)  # fail before loading anything
     app = build_app(settings)
-    serve(app, settings, host=host, port=port, share=share, concurrency=concurrency)
+    serve(app, settings, host=host, port=port, share=share, concurrency=concurrency, prevent_thread_lock=True)
+    login = " (login required)" if settings.auth else ""
+    print(f"citewise chat on http://{host}:{port}{login}; press Ctrl+C to stop", flush=True)
+    if share and getattr(app, "share_url", None):
+        print(f"public share link: {app.share_url}", flush=True)
+    try:
+        app.block_thread()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        app.close()
