@@ -67,17 +67,21 @@ class Embedder(Embeddings):
         ``on_batch`` is called with the number of texts after each batch (progress bars).
         """
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for start in range(0, len(texts), batch_size):
-            batch = list(texts[start : start + batch_size])
-            out[start : start + len(batch)] = self.model.encode(
-                batch,
+        # Longest first, as SentenceTransformer.encode does internally: a batch of
+        # similar lengths wastes no work on padding (chunks run ~200 word pieces,
+        # sentences ~30, so mixing them would pad every sentence to chunk length).
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            out[rows] = self.model.encode(
+                [texts[i] for i in rows],
                 batch_size=batch_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
                 show_progress_bar=False,
             )
             if on_batch is not None:
-                on_batch(len(batch))
+                on_batch(len(rows))
         return out
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
