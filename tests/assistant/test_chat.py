@@ -3,12 +3,9 @@ plus the chat turn, feedback log and views called directly."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import socket
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,53 +15,19 @@ from gradio_client import Client
 from assistant.answer import Answer, Citation
 from assistant.chat import (
     Engine,
-    build_app,
     index_notice,
     parse_auth,
     record_vote,
     respond,
-    serve,
 )
 from assistant.chat_view import SEARCHING, answer_message, sources_html
 from assistant.citations import normalise
 from ingest import ConfigError, Settings
+from tests.servers import running_chat
 
 ANTI_MAG = "What proportion of patients with IgM MGUS and neuropathy have anti-MAG antibodies?"
 OUT_OF_SCOPE = "What is the insulin dose for type 2 diabetes?"
 LOGIN = ("clinician", "s3cret-pass")
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def running(settings: Settings, assistant: Any = None) -> Iterator[str]:
-    """Serve the chat on a free loopback port in this process; yields its URL."""
-    app = build_app(settings, assistant)
-    _, url, _ = serve(app, settings, host="127.0.0.1", port=free_port(), prevent_thread_lock=True)
-    try:
-        yield url
-    finally:
-        app.close()
-
-
-@pytest.fixture(scope="module")
-def chat_settings(tmp_path_factory: pytest.TempPathFactory, index_settings: Settings) -> Settings:
-    """A home of its own (for feedback.jsonl) that sees the shared, read-only index."""
-    home = tmp_path_factory.mktemp("chat-home")
-    (home / "index").symlink_to(index_settings.index_dir, target_is_directory=True)
-    return index_settings.with_(home=home)
-
-
-@pytest.fixture(scope="module")
-def server(chat_settings: Settings, assistant: Any) -> Iterator[str]:
-    """One chat server for this module, sharing the session's loaded model and index."""
-    with running(chat_settings, assistant) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +105,7 @@ def test_page_loads_no_fonts_or_assets_from_outside(server: str) -> None:
 
 
 def test_login_is_required_when_auth_is_set(chat_settings: Settings, assistant: Any) -> None:
-    with running(chat_settings.with_(auth=":".join(LOGIN)), assistant) as url:
+    with running_chat(chat_settings.with_(auth=":".join(LOGIN)), assistant) as url:
         with pytest.raises(urllib.error.HTTPError) as caught:
             urllib.request.urlopen(url.rstrip("/") + "/config", timeout=30)
         assert caught.value.code == 401
@@ -157,7 +120,7 @@ def test_login_is_required_when_auth_is_set(chat_settings: Settings, assistant: 
 def test_missing_index_serves_the_page_and_says_what_to_run(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path)
     assert "citewise ingest" in (index_notice(settings) or "")
-    with running(settings) as url:
+    with running_chat(settings) as url:
         with urllib.request.urlopen(url, timeout=30) as response:
             assert response.status == 200
         with pytest.raises(Exception, match="run 'citewise ingest'"):

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from ingest import Settings
-from tests.assistant.test_chat import ANTI_MAG, OUT_OF_SCOPE, running
+from tests.assistant.test_chat import ANTI_MAG, OUT_OF_SCOPE
+from tests.servers import running_chat
 
 pytestmark = pytest.mark.browser
 
@@ -34,28 +35,13 @@ LOOPBACK = ("http://127.0.0.1", "data:", "blob:")
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     executable = shutil.which("chromium")
-    if executable is None:
-        pytest.skip("Debian chromium is not installed")
+    assert executable, "Debian chromium is not installed: run scripts/install-chromium.sh (make install-test)"
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-
-
-@pytest.fixture(scope="module")
-def chat_settings(tmp_path_factory: pytest.TempPathFactory, index_settings: Settings) -> Settings:
-    """A home of its own (feedback.jsonl lands here) that sees the shared index."""
-    home = tmp_path_factory.mktemp("browser-home")
-    (home / "index").symlink_to(index_settings.index_dir, target_is_directory=True)
-    return index_settings.with_(home=home)
-
-
-@pytest.fixture(scope="module")
-def server(chat_settings: Settings, assistant: Any) -> Iterator[str]:
-    with running(chat_settings, assistant) as url:
-        yield url
 
 
 @pytest.fixture
@@ -146,7 +132,7 @@ def test_thumbs_up_appends_one_feedback_line(page: Any, server: str, chat_settin
 
 
 def test_missing_index_page_says_what_to_run(page: Any, tmp_path: Path) -> None:
-    with running(Settings(home=tmp_path)) as url:
+    with running_chat(Settings(home=tmp_path)) as url:
         page.goto(url)
         notice = page.locator(".cw-notice")
         notice.wait_for(timeout=30_000)

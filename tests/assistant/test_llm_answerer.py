@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import subprocess
 import sys
 
@@ -17,6 +16,7 @@ import pytest
 from assistant import Assistant
 from ingest import BackendError, ConfigError, Settings
 from tests.fake_openai import openai_server, passages_of
+from tests.servers import free_port
 
 QUESTION = "Does rituximab help anti-MAG neuropathy?"
 
@@ -82,12 +82,6 @@ def test_garbage_reply_is_a_backend_error(index_settings, knowledge) -> None:
 def test_missing_endpoint_configuration_is_a_config_error(index_settings, knowledge) -> None:
     with pytest.raises(ConfigError, match="CITEWISE_LLM_BASE_URL"):
         Assistant(index_settings.with_(answerer="llm"), knowledge)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_dead_endpoint_exits_2_with_a_clear_message(index_settings) -> None:

@@ -1,0 +1,30 @@
+"""Real servers for tests, on free loopback ports."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+from ingest import Settings
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_chat(settings: Settings, assistant: Any = None) -> Iterator[str]:
+    """Serve the chat on a free loopback port in this process; yields its URL."""
+    from assistant.chat import build_app, serve
+
+    app = build_app(settings, assistant)
+    _, url, _ = serve(app, settings, host="127.0.0.1", port=free_port(), prevent_thread_lock=True)
+    try:
+        yield url
+    finally:
+        app.close()
