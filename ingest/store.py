@@ -22,8 +22,14 @@ ADD_BATCH = 2000
 
 
 def describe_store(settings: Settings) -> str:
-    """Human-readable location of the store, for messages."""
-    return settings.chroma_url or str(settings.home / "chroma")
+    """Human-readable location of the store, for messages and the manifest.
+
+    A server URL is given without a trailing slash, so ``http://host:8000/`` and
+    ``http://host:8000`` name the same store.
+    """
+    if settings.chroma_url:
+        return settings.chroma_url.strip().rstrip("/")
+    return str(settings.home / "chroma")
 
 
 def open_client(settings: Settings) -> Any:
