@@ -30,7 +30,8 @@ class KnowledgeBase:
         self.manifest = generation.manifest
         self.chunks = generation.chunks
         self.sentence_rows = generation.sentence_rows
-        self.sentence_vectors = np.load(generation.directory / "sentences.npy")
+        # Memory-mapped: the page cache holds what queries touch (hundreds of MB at 100k chunks).
+        self.sentence_vectors = np.load(generation.directory / "sentences.npy", mmap_mode="r")
         self.sources = {doc_id: Source.from_meta(d["meta"]) for doc_id, d in generation.documents.items()}
         self.texts = {doc_id: d["text"] for doc_id, d in generation.documents.items()}
         self.row_of = {c.id: i for i, c in enumerate(self.chunks)}

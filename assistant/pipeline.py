@@ -27,7 +27,9 @@ logger = logging.getLogger(__name__)
 
 def validate_question(question: Any, max_chars: int) -> str:
     """The question stripped, or an InvalidQuestionError saying what is wrong."""
-    if not isinstance(question, str) or not question.strip():
+    if not isinstance(question, str):
+        raise InvalidQuestionError(f"the question must be text, got {type(question).__name__}")
+    if not question.strip():
         raise InvalidQuestionError(
             "the question is empty; ask something, e.g. 'Does rituximab help anti-MAG neuropathy?'"
         )

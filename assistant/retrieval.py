@@ -8,7 +8,7 @@ from typing import Any
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
+from pydantic import ConfigDict, PrivateAttr
 
 from assistant.knowledge import KnowledgeBase
 from assistant.passages import Passage
@@ -81,11 +81,14 @@ class LangChainChromaRetriever(BaseRetriever):
 
     kb: Any
     top_k: int = 8
+    _chroma: Any = PrivateAttr(default=None)
 
     def retrieve(self, question: str) -> list[Passage]:
         """The ``top_k`` nearest passages, no expansion, no fusion."""
         kb: KnowledgeBase = self.kb
-        store = self._store()
+        if self._chroma is None:
+            self._chroma = self._store()
+        store = self._chroma
         docs = store.similarity_search(question, k=min(self.top_k, len(kb.chunks)))
         passages = []
         for rank, doc in enumerate(docs, start=1):

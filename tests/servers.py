@@ -28,3 +28,21 @@ def running_chat(settings: Settings, assistant: Any = None) -> Iterator[str]:
         yield url
     finally:
         app.close()
+
+
+def wait_for_http(url: str, process: Any, log: Any, timeout_s: float, name: str) -> None:
+    """Poll ``url`` until it answers 200, failing the test if ``process`` exits or time runs out."""
+    import time
+    import urllib.request
+
+    import pytest
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"{name} exited with {process.returncode}: {log.read_text(errors='replace')[-2000:]}")
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=5) as response:
+            if response.status == 200:
+                return
+        time.sleep(0.3)
+    pytest.fail(f"{name} did not answer at {url} within {timeout_s:.0f} s")

@@ -48,7 +48,7 @@ _STOP = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # identity: the same sentence may occur twice
 class Candidate:
     """One sentence of a retrieved passage, scored against the question."""
 

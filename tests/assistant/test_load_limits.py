@@ -9,7 +9,6 @@ load are printed for people (``pytest -s``).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import shutil
 import statistics
@@ -25,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from ingest import Embedder, Settings, build_index
-from tests.servers import free_port
+from tests.servers import free_port, wait_for_http
 
 BIN = Path(sys.executable).parent
 STARTUP_TIMEOUT_S = 180.0
@@ -40,24 +39,6 @@ NORMAL = [
     "How are anti-MAG antibodies measured?",
     "What is the capital of France?",
 ]
-
-
-def wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
-    """Poll the API description until the chat answers (bounded in time)."""
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(
-                f"citewise chat exited with {process.returncode}: {log.read_text(errors='replace')[-2000:]}"
-            )
-        with (
-            contextlib.suppress(OSError),
-            urllib.request.urlopen(f"{url}gradio_api/info", timeout=5) as response,
-        ):
-            if response.status == 200:
-                return
-        time.sleep(0.5)
-    pytest.fail(f"citewise chat did not answer at {url} within {STARTUP_TIMEOUT_S:.0f} s")
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +60,7 @@ def chat_url(
             stdin=subprocess.DEVNULL,
         )
     try:
-        wait_until_serving(url, process, log)
+        wait_for_http(f"{url}gradio_api/info", process, log, STARTUP_TIMEOUT_S, "citewise chat")
         ask(connect(url), NORMAL[0])  # the model loads in the background; wait for it once
         yield url
     finally:

@@ -107,3 +107,22 @@ def test_instructions_inside_a_corpus_passage_are_only_text(small_corpus, embedd
     assert bot.ask("What is the capital of France?").refused
     answer = bot.ask("How many patients improved on quintomab in the Fixture 2021 trial?")
     assert "12 of 20" in answer.answer
+
+
+def test_a_sentence_repeated_in_a_document_does_not_break_a_number_question(small_corpus, embedder, tmp_path) -> None:
+    from assistant import KnowledgeBase
+    from ingest import Settings, build_index
+
+    twice = "Quintomab improved walking in most patients with Zorbel syndrome. " * 2
+    doc = small_corpus / "research" / "test-trial.md"
+    doc.write_text(doc.read_text(encoding="utf-8") + "\n## Walking\n\n" + twice + "\n", encoding="utf-8")
+    settings = Settings(home=tmp_path / "home")
+    build_index(settings, small_corpus, embedder=embedder)
+    bot = Assistant(settings, KnowledgeBase(settings, embedder))
+    answer = bot.ask("How many patients with Zorbel syndrome improved walking on quintomab?")
+    assert not answer.refused
+
+
+def test_a_question_that_is_not_text_is_rejected() -> None:
+    with pytest.raises(InvalidQuestionError, match="must be text, got int"):
+        validate_question(42, 2000)

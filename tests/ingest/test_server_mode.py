@@ -10,15 +10,13 @@ import contextlib
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from ingest import Embedder, Settings, build_index
-from tests.servers import free_port
+from tests.servers import free_port, wait_for_http
 
 BIN = Path(sys.executable).parent
 STARTUP_TIMEOUT_S = 60.0
@@ -36,24 +34,6 @@ QUESTIONS = [
 ]
 
 
-def wait_for_heartbeat(url: str, process: subprocess.Popen, log: Path) -> None:
-    """Poll the server's heartbeat until it answers (bounded in time)."""
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(
-                f"chroma run exited with {process.returncode}: {log.read_text(errors='replace')[-2000:]}"
-            )
-        with (
-            contextlib.suppress(OSError),
-            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as response,
-        ):
-            if response.status == 200:
-                return
-        time.sleep(0.2)
-    pytest.fail(f"chroma run did not answer at {url} within {STARTUP_TIMEOUT_S:.0f} s")
-
-
 @contextlib.contextmanager
 def chroma_server(data_dir: Path) -> Iterator[str]:
     """Run ``chroma run`` on a free loopback port; yield its URL; stop it afterwards."""
@@ -68,7 +48,7 @@ def chroma_server(data_dir: Path) -> Iterator[str]:
             stdin=subprocess.DEVNULL,
         )
     try:
-        wait_for_heartbeat(url, process, log)
+        wait_for_http(f"{url}/api/v2/heartbeat", process, log, STARTUP_TIMEOUT_S, "chroma run")
         yield url
     finally:
         process.terminate()
