@@ -33,6 +33,7 @@ chat: install
 	$(CITEWISE) chat
 
 test: install-test
+	$(MAKE) lint
 	$(PY) -m pytest
 	$(MAKE) eval
 
@@ -41,6 +42,7 @@ eval: install
 	CITEWISE_HOME=$(EVAL_HOME) $(CITEWISE) eval --reports reports
 
 lint: install-test
+	@echo "lint: ruff check, ruff format --check, mypy"
 	$(VENV)/bin/ruff check ingest assistant evals tests bench
 	$(VENV)/bin/ruff format --check ingest assistant evals tests bench
 	$(VENV)/bin/mypy

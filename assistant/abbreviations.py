@@ -58,11 +58,40 @@ CURATED: tuple[tuple[str, ...], ...] = (
 # Plain-language question words mapped to the words papers use for the same idea, so
 # "does X help?" also finds "X improved disability" and "how common" finds "half of".
 INTENTS: tuple[tuple[str, ...], ...] = (
-    ("help", "helps", "work", "works", "benefit", "improve", "improved", "improvement", "effective", "efficacy", "response"),
-    ("how common", "how frequent", "how often", "prevalence", "proportion", "frequency", "percentage", "half of"),
+    (
+        "help",
+        "helps",
+        "work",
+        "works",
+        "benefit",
+        "improve",
+        "improved",
+        "improvement",
+        "effective",
+        "efficacy",
+        "response",
+    ),
+    (
+        "how common",
+        "how frequent",
+        "how often",
+        "prevalence",
+        "proportion",
+        "frequency",
+        "percentage",
+        "half of",
+    ),
     ("prognosis", "outlook", "long-term outcome", "disability", "course"),
     ("side effects", "adverse events", "harms", "safety", "toxicity"),
-    ("features", "characteristics", "characterized", "characterised", "presentation", "phenotype", "clinical picture"),
+    (
+        "features",
+        "characteristics",
+        "characterized",
+        "characterised",
+        "presentation",
+        "phenotype",
+        "clinical picture",
+    ),
     ("evidence-based", "evidence base", "good practice points", "trial evidence"),
     ("primary outcome", "primary end point", "primary endpoint"),
 )

@@ -18,7 +18,13 @@ SMALL_CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Never touch the user's data directory (llm's pattern)."""
     monkeypatch.setenv("CITEWISE_HOME", str(tmp_path_factory.mktemp("home")))
-    for var in ("CITEWISE_CHROMA_URL", "CITEWISE_ANSWERER", "CITEWISE_RETRIEVER", "CITEWISE_AUDIT_LOG", "CITEWISE_AUTH"):
+    for var in (
+        "CITEWISE_CHROMA_URL",
+        "CITEWISE_ANSWERER",
+        "CITEWISE_RETRIEVER",
+        "CITEWISE_AUDIT_LOG",
+        "CITEWISE_AUTH",
+    ):
         monkeypatch.delenv(var, raising=False)
 
 

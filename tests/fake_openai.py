@@ -34,8 +34,21 @@ class _Handler(BaseHTTPRequestHandler):
         if body.get("stream"):
             self._stream(body["model"], text)
         else:
-            self._json({"id": "x", "object": "chat.completion", "created": int(time.time()), "model": body["model"],
-                        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}]})
+            self._json(
+                {
+                    "id": "x",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": body["model"],
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": text},
+                            "finish_reason": "stop",
+                        }
+                    ],
+                }
+            )
 
     def _json(self, payload: dict[str, Any]) -> None:
         data = json.dumps(payload).encode()
@@ -54,8 +67,15 @@ class _Handler(BaseHTTPRequestHandler):
             delta = {"content": piece} if piece is not None else {}
             if i == 0:
                 delta["role"] = "assistant"
-            chunk = {"id": "x", "object": "chat.completion.chunk", "created": int(time.time()), "model": model,
-                     "choices": [{"index": 0, "delta": delta, "finish_reason": None if piece is not None else "stop"}]}
+            chunk = {
+                "id": "x",
+                "object": "chat.completion.chunk",
+                "created": int(time.time()),
+                "model": model,
+                "choices": [
+                    {"index": 0, "delta": delta, "finish_reason": None if piece is not None else "stop"}
+                ],
+            }
             self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
         self.wfile.write(b"data: [DONE]\n\n")
         self.wfile.flush()
@@ -88,4 +108,6 @@ def passages_of(messages: list[dict[str, Any]]) -> dict[int, str]:
     import re
 
     prompt = messages[-1]["content"]
-    return {int(n): text for n, text in re.findall(r"\[(\d+)\] \([^\n]*\)\n<<<\n(.*?)\n>>>", prompt, re.DOTALL)}
+    return {
+        int(n): text for n, text in re.findall(r"\[(\d+)\] \([^\n]*\)\n<<<\n(.*?)\n>>>", prompt, re.DOTALL)
+    }

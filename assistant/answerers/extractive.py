@@ -136,8 +136,15 @@ def select(candidates: list[Candidate], asked: str | None) -> tuple[list[Candida
     """
     if support(candidates, asked) < MIN_SUPPORT:
         if asked is not None and support(candidates, None) >= MIN_SUPPORT:
-            what = {"dose": "a dose", "duration": "a duration or interval", "number": "a number or proportion"}[asked]
-            return [], f"{REFUSAL} The retrieved passages discuss the topic but do not state {what}, which the question asks for."
+            what = {
+                "dose": "a dose",
+                "duration": "a duration or interval",
+                "number": "a number or proportion",
+            }[asked]
+            return (
+                [],
+                f"{REFUSAL} The retrieved passages discuss the topic but do not state {what}, which the question asks for.",
+            )
         return [], REFUSAL
     usable = [c for c in candidates if c.similarity >= MIN_SIMILARITY]
     if not usable:
@@ -157,7 +164,10 @@ def select(candidates: list[Candidate], asked: str | None) -> tuple[list[Candida
             break
         if per_source.get(cand.passage.source.id, 0) >= MAX_PER_SOURCE:
             continue
-        if any(float(cand.vector @ c.vector) > REDUNDANCY or normalise(c.text) == normalise(cand.text) for c in chosen):
+        if any(
+            float(cand.vector @ c.vector) > REDUNDANCY or normalise(c.text) == normalise(cand.text)
+            for c in chosen
+        ):
             continue
         chosen.append(cand)
         per_source[cand.passage.source.id] = per_source.get(cand.passage.source.id, 0) + 1

@@ -18,7 +18,10 @@ PREVALENCE = "What proportion of patients with IgM MGUS and neuropathy have anti
 def run(home: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "assistant.cli", "--home", str(home), *args],
-        capture_output=True, text=True, input=stdin, timeout=180,
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=180,
     )
 
 

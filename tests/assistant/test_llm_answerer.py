@@ -27,17 +27,27 @@ def first_sentence(text: str) -> str:
 
 def good_reply(messages) -> str:
     passage = passages_of(messages)[1]
-    return json.dumps({"claims": [{"statement": "The first passage says so.", "sources": [1], "quote": first_sentence(passage)}]})
+    return json.dumps(
+        {
+            "claims": [
+                {"statement": "The first passage says so.", "sources": [1], "quote": first_sentence(passage)}
+            ]
+        }
+    )
 
 
 def llm_settings(index_settings: Settings, port: int) -> Settings:
-    return index_settings.with_(answerer="llm", llm_base_url=f"http://127.0.0.1:{port}/v1", llm_model="scripted")
+    return index_settings.with_(
+        answerer="llm", llm_base_url=f"http://127.0.0.1:{port}/v1", llm_model="scripted"
+    )
 
 
 def test_a_grounded_reply_passes_through_with_verbatim_quote(index_settings, knowledge) -> None:
     with openai_server(good_reply) as server:
         tokens: list[str] = []
-        answer = Assistant(llm_settings(index_settings, server.server_port), knowledge).ask(QUESTION, on_token=tokens.append)
+        answer = Assistant(llm_settings(index_settings, server.server_port), knowledge).ask(
+            QUESTION, on_token=tokens.append
+        )
     assert not answer.refused and answer.answerer == "llm"
     assert answer.citations[0].statement == "The first passage says so."
     c = answer.citations[0]
@@ -52,7 +62,11 @@ def test_fabricated_quote_and_unretrieved_source_are_removed(index_settings, kno
         return json.dumps(
             {
                 "claims": [
-                    {"statement": "Invented.", "sources": [1], "quote": "Rituximab cured every patient within a week."},
+                    {
+                        "statement": "Invented.",
+                        "sources": [1],
+                        "quote": "Rituximab cured every patient within a week.",
+                    },
                     {"statement": "Out of range.", "sources": [99], "quote": real},
                     {"statement": "Real.", "sources": [2], "quote": real},
                 ]
@@ -66,7 +80,9 @@ def test_fabricated_quote_and_unretrieved_source_are_removed(index_settings, kno
 
 
 def test_reply_with_only_unsupported_claims_becomes_a_refusal(index_settings, knowledge) -> None:
-    reply = json.dumps({"claims": [{"statement": "x", "sources": [1], "quote": "Entirely made up sentence here."}]})
+    reply = json.dumps(
+        {"claims": [{"statement": "x", "sources": [1], "quote": "Entirely made up sentence here."}]}
+    )
     with openai_server(lambda m: reply) as server:
         answer = Assistant(llm_settings(index_settings, server.server_port), knowledge).ask(QUESTION)
     assert answer.refused and answer.dropped_claims == 1 and "citation check" in answer.refusal_reason
@@ -93,7 +109,10 @@ def test_dead_endpoint_exits_2_with_a_clear_message(index_settings) -> None:
     }
     result = subprocess.run(
         [sys.executable, "-m", "assistant.cli", "ask", "--answerer", "llm", QUESTION],
-        capture_output=True, text=True, env=env, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert result.returncode == 2, result.stderr
     assert "LLM endpoint" in result.stderr and "Traceback" not in result.stderr

@@ -33,7 +33,11 @@ def test_prevalence_question_states_half_and_cites_the_guideline(assistant, know
 
 @pytest.mark.parametrize(
     "question",
-    ["What is the insulin dose for type 2 diabetes?", "What is the capital of France?", "How do I treat a migraine?"],
+    [
+        "What is the insulin dose for type 2 diabetes?",
+        "What is the capital of France?",
+        "How do I treat a migraine?",
+    ],
 )
 def test_out_of_scope_questions_are_refused(assistant, question: str) -> None:
     answer = assistant.ask(question)
@@ -56,7 +60,9 @@ def test_every_marker_resolves_to_a_listed_source(assistant) -> None:
 
 
 def test_numbering_follows_first_use_with_guidelines_first(assistant) -> None:
-    answer = assistant.ask("How common are anti-MAG antibodies in IgM MGUS neuropathy, and does rituximab help?")
+    answer = assistant.ask(
+        "How common are anti-MAG antibodies in IgM MGUS neuropathy, and does rituximab help?"
+    )
     numbers = [c.n for c in answer.citations]
     assert numbers == sorted(numbers)
     kinds = [c.kind for c in answer.citations]
@@ -64,7 +70,9 @@ def test_numbering_follows_first_use_with_guidelines_first(assistant) -> None:
 
 
 def test_false_premise_gets_the_contradicting_passage(assistant) -> None:
-    answer = assistant.ask("Since anti-MAG neuropathy is mainly a motor neuropathy, which muscles are weakest?")
+    answer = assistant.ask(
+        "Since anti-MAG neuropathy is mainly a motor neuropathy, which muscles are weakest?"
+    )
     assert not answer.refused
     assert re.search(r"sensory", answer.answer, re.I)
 
@@ -76,11 +84,30 @@ def test_the_chain_is_a_langchain_runnable(assistant) -> None:
 
 def test_answer_json_matches_the_contract(assistant) -> None:
     data = assistant.ask(PREVALENCE, id="q1").model_dump(mode="json")
-    assert {"id", "question", "answer", "refused", "refusal_reason", "citations", "timings_ms", "index"} <= set(data)
+    assert {
+        "id",
+        "question",
+        "answer",
+        "refused",
+        "refusal_reason",
+        "citations",
+        "timings_ms",
+        "index",
+    } <= set(data)
     assert data["id"] == "q1" and data["index"]["model"] == "all-MiniLM-L6-v2"
-    assert {"n", "source_id", "title", "kind", "year", "pmid", "doi", "quote", "chunk_id", "start", "end"} <= set(
-        data["citations"][0]
-    )
+    assert {
+        "n",
+        "source_id",
+        "title",
+        "kind",
+        "year",
+        "pmid",
+        "doi",
+        "quote",
+        "chunk_id",
+        "start",
+        "end",
+    } <= set(data["citations"][0])
     assert set(data["timings_ms"]) == {"retrieve", "answer", "total"}
 
 
@@ -109,7 +136,9 @@ def test_instructions_inside_a_corpus_passage_are_only_text(small_corpus, embedd
     assert "12 of 20" in answer.answer
 
 
-def test_a_sentence_repeated_in_a_document_does_not_break_a_number_question(small_corpus, embedder, tmp_path) -> None:
+def test_a_sentence_repeated_in_a_document_does_not_break_a_number_question(
+    small_corpus, embedder, tmp_path
+) -> None:
     from assistant import KnowledgeBase
     from ingest import Settings, build_index
 

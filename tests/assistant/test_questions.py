@@ -31,8 +31,13 @@ def test_words_like_half_count_as_numbers() -> None:
 
 
 def test_seed_reference_markers_are_stripped_only_when_asked() -> None:
-    assert statement_from_quote("- Associated with IgM MGUS [ 1 ]", strip_markers=True) == "Associated with IgM MGUS."
-    assert statement_from_quote("Testing adds specificity 4.", strip_markers=True) == "Testing adds specificity."
+    assert (
+        statement_from_quote("- Associated with IgM MGUS [ 1 ]", strip_markers=True)
+        == "Associated with IgM MGUS."
+    )
+    assert (
+        statement_from_quote("Testing adds specificity 4.", strip_markers=True) == "Testing adds specificity."
+    )
     assert statement_from_quote("Improvement was seen at month 8.") == "Improvement was seen at month 8."
 
 
