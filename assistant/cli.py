@@ -82,7 +82,6 @@ def main(ctx: click.Context, home: Path | None, chroma_url: str | None, verbose:
         "chromadb",
         "sentence_transformers",
         "bm25s",
-        "bm25s.__init__",
         "urllib3",
         "gradio",
     ):

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+
+def _bm25s() -> Any:
+    """Import bm25s, undoing the DEBUG level it forces on its logger at import time
+    (which would print its internals to every command's stderr)."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.NOTSET)
+    return bm25s
 
 
 def _stemmer() -> Any:
@@ -16,16 +26,12 @@ def _stemmer() -> Any:
 
 def tokenize(texts: list[str]) -> Any:
     """Tokenize texts the same way at ingest and at query time."""
-    import bm25s
-
-    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False)
+    return _bm25s().tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False)
 
 
 def build_bm25(texts: list[str], directory: Path) -> None:
     """Index ``texts`` (row i is chunk i) and save the index under ``directory``."""
-    import bm25s
-
-    retriever = bm25s.BM25()
+    retriever = _bm25s().BM25()
     retriever.index(tokenize(texts), show_progress=False)
     retriever.save(str(directory))
 
@@ -34,17 +40,13 @@ class Bm25Index:
     """A loaded BM25 index answering ``search(query, k) -> (rows, scores)``."""
 
     def __init__(self, directory: Path, size: int) -> None:
-        import bm25s
-
-        self._retriever = bm25s.BM25.load(str(directory))
+        self._retriever = _bm25s().BM25.load(str(directory))
         self._stemmer = _stemmer()
         self.size = size
 
     def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Return the rows and scores of the ``k`` best chunks (positive scores only)."""
-        import bm25s
-
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=self._stemmer, show_progress=False)
+        tokens = _bm25s().tokenize([query], stopwords="en", stemmer=self._stemmer, show_progress=False)
         if not tokens.ids or not tokens.ids[0]:
             return np.zeros(0, dtype=int), np.zeros(0)
         k = min(k, self.size)
