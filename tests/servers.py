@@ -46,3 +46,15 @@ def wait_for_http(url: str, process: Any, log: Any, timeout_s: float, name: str)
                 return
         time.sleep(0.3)
     pytest.fail(f"{name} did not answer at {url} within {timeout_s:.0f} s")
+
+
+def stop_process(process: Any, timeout_s: float = 20) -> None:
+    """Terminate a server process, killing it if it does not exit in time."""
+    import subprocess
+
+    process.terminate()
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout_s)

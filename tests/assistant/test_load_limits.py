@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from ingest import Embedder, Settings, build_index
-from tests.servers import free_port, wait_for_http
+from tests.servers import free_port, stop_process, wait_for_http
 
 BIN = Path(sys.executable).parent
 STARTUP_TIMEOUT_S = 180.0
@@ -64,12 +64,7 @@ def chat_url(
         ask(connect(url), NORMAL[0])  # the model loads in the background; wait for it once
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=20)
+        stop_process(process)
 
 
 def connect(url: str):

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from ingest import Embedder, Settings, build_index
-from tests.servers import free_port, wait_for_http
+from tests.servers import free_port, stop_process, wait_for_http
 
 BIN = Path(sys.executable).parent
 STARTUP_TIMEOUT_S = 60.0
@@ -51,12 +51,7 @@ def chroma_server(data_dir: Path) -> Iterator[str]:
         wait_for_http(f"{url}/api/v2/heartbeat", process, log, STARTUP_TIMEOUT_S, "chroma run")
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+        stop_process(process, timeout_s=15)
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
