@@ -33,7 +33,8 @@ from ingest.errors import (  # noqa: E402
     InvalidQuestionError,
     StoreError,
 )
-from ingest.index import IngestReport, LoadedGeneration, build_index, current_generation, load_generation  # noqa: E402
+from ingest.generation import LoadedGeneration, current_generation, load_generation  # noqa: E402
+from ingest.index import IngestReport, build_index  # noqa: E402
 from ingest.settings import Settings  # noqa: E402
 
 __all__ = [

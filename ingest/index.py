@@ -41,12 +41,11 @@ from ingest import lexical, store
 from ingest.chunking import CHUNK_TOKENS, CHUNKER_VERSION, Chunk, chunk_text
 from ingest.corpus import Document, load_corpus
 from ingest.embedding import Embedder, TokenCounter
-from ingest.errors import ConfigError, IndexBusyError, IndexMismatchError, IndexNotFoundError
+from ingest.errors import ConfigError, IndexBusyError
+from ingest.generation import FORMAT_VERSION, LoadedGeneration, current_generation
 from ingest.settings import Settings
 
 logger = logging.getLogger(__name__)
-
-FORMAT_VERSION = 1
 
 
 class Progress(Protocol):
@@ -304,99 +303,6 @@ def _lexical_text(doc: Document, chunk: Chunk) -> str:
     return f"{doc.meta.title}\n{chunk.section}\n{chunk.text}"
 
 
-class LoadedGeneration:
-    """The files of one index generation, read into memory."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.generation = directory.name
-        self.manifest: dict[str, Any] = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
-        self.documents: dict[str, dict[str, Any]] = json.loads(
-            (directory / "documents.json").read_text(encoding="utf-8")
-        )
-        self.chunks: list[Chunk] = []
-        self.sentence_rows: list[int] = []
-        row = 0
-        with open(directory / "chunks.jsonl", encoding="utf-8") as fh:
-            for line in fh:
-                r = json.loads(line)
-                text = self.documents[r["doc_id"]]["text"][r["start"] : r["end"]]
-                spans = tuple((s, e) for s, e in r["sentences"])
-                self.chunks.append(
-                    Chunk(r["doc_id"], r["ordinal"], r["section"], r["start"], r["end"], text, spans)
-                )
-                self.sentence_rows.append(row)
-                row += len(spans)
-        self._first_row: dict[str, int] = {}
-        for i, c in enumerate(self.chunks):
-            self._first_row.setdefault(c.doc_id, i)
-
-    @property
-    def size(self) -> int:
-        """Number of chunks."""
-        return len(self.chunks)
-
-    def describe(self) -> str:
-        """The model and chunker this generation was built with."""
-        m = self.manifest
-        return f"model {m['model']} (dimension {m['dimension']}), chunker v{m['chunker_version']}"
-
-    def compatible_for_reuse(self) -> bool:
-        """True when built with the current model, dimension and chunker."""
-        m = self.manifest
-        return (
-            m.get("format") == FORMAT_VERSION
-            and m.get("model") == Embedder.name
-            and m.get("dimension") == Embedder.dimension
-            and m.get("chunker_version") == CHUNKER_VERSION
-            and m.get("chunk_tokens") == CHUNK_TOKENS
-        )
-
-    def chunks_of(self, doc_id: str) -> list[Chunk]:
-        """The chunks of one document, in order."""
-        first = self._first_row[doc_id]
-        return self.chunks[first : first + self.manifest["documents"][doc_id]["chunks"]]
-
-    def vectors_of(self, doc_id: str) -> tuple[np.ndarray, np.ndarray]:
-        """Stored chunk and sentence vectors of one document."""
-        first = self._first_row[doc_id]
-        count = self.manifest["documents"][doc_id]["chunks"]
-        vectors = np.load(self.directory / "vectors.npy", mmap_mode="r")
-        sentences = np.load(self.directory / "sentences.npy", mmap_mode="r")
-        s0 = self.sentence_rows[first]
-        s1 = s0 + sum(len(c.sentences) for c in self.chunks[first : first + count])
-        return np.asarray(vectors[first : first + count]), np.asarray(sentences[s0:s1])
-
-
-def current_generation(settings: Settings) -> Path | None:
-    """Directory of the live generation, or None when there is no index."""
-    pointer = settings.index_dir / "CURRENT"
-    if not pointer.exists():
-        return None
-    directory = settings.index_dir / pointer.read_text(encoding="utf-8").strip()
-    return directory if (directory / "manifest.json").exists() else None
-
-
-def load_generation(settings: Settings) -> LoadedGeneration:
-    """Load the live generation, checking it matches the current model and chunker.
-
-    Raises:
-        IndexNotFoundError: there is no index.
-        IndexMismatchError: it was built with another model, dimension or chunker.
-    """
-    directory = current_generation(settings)
-    if directory is None:
-        raise IndexNotFoundError(f"no index in {settings.home}; run 'citewise ingest' first")
-    loaded = LoadedGeneration(directory)
-    if not loaded.compatible_for_reuse():
-        raise IndexMismatchError(
-            f"the index in {settings.home} was built with {loaded.describe()}, but this citewise uses "
-            f"model {Embedder.name} (dimension {Embedder.dimension}), chunker v{CHUNKER_VERSION}; "
-            "run 'citewise ingest' to rebuild it"
-        )
-    return loaded
-
-
 def _load_previous(settings: Settings) -> LoadedGeneration | None:
     directory = current_generation(settings)
     if directory is None:
@@ -499,4 +405,4 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-__all__ = ["IngestReport", "LoadedGeneration", "build_index", "current_generation", "load_generation"]
+__all__ = ["IngestReport", "build_index"]

@@ -28,7 +28,7 @@ from ingest import (
     load_generation,
     store,
 )
-from ingest.index import LoadedGeneration
+from ingest.generation import LoadedGeneration
 
 TRIAL = Path("research") / "test-trial.md"
 GUIDELINE = Path("guidelines") / "test-guideline.md"
