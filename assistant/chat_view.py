@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from assistant.answer import REFUSAL, Answer, Citation
 from assistant.followup import Rewrite
-from assistant.render import SOURCES, render_body
+from assistant.render import SOURCES, doi_url, format_authors, group_by_source, pubmed_url, render_body
 
 TITLE = "citewise"
 SUBTITLE = "Answers on anti-MAG IgM neuropathy from a fixed corpus of guidelines and research, every statement cited."
@@ -61,7 +61,7 @@ def answer_message(answer: Answer, rewrite: Rewrite | None = None) -> str:
         text += f"\n\n{reason}" if reason else ""
         text += "\n\nNothing is claimed without a source. Rephrase, or ask about a topic the corpus covers."
         return searched + text + _footer(answer)
-    references = [f"**[{n}]** {short_reference(c)}" for n, c in _first_per_source(answer.citations)]
+    references = [f"**[{n}]** {short_reference(group[0])}" for n, group in group_by_source(answer.citations)]
     sources = f"### {SOURCES}\n\n" + "\n".join(f"- {r}" for r in references)
     return f"{searched}{render_body(answer.citations)}\n\n{sources}{_footer(answer)}"
 
@@ -73,9 +73,9 @@ def short_reference(c: Citation) -> str:
     where = f"*{c.journal}* {c.year}" if c.journal and c.journal != first else str(c.year)
     parts = [", ".join(x for x in (who.rstrip(","), where) if x), study_label(c)]
     if c.pmid:
-        parts.append(f"[PMID {c.pmid}](https://pubmed.ncbi.nlm.nih.gov/{c.pmid}/)")
+        parts.append(f"[PMID {c.pmid}]({pubmed_url(c.pmid)})")
     elif c.doi:
-        parts.append(f"[doi]({_doi_url(c.doi)})")
+        parts.append(f"[doi]({doi_url(c.doi)})")
     elif c.url:
         parts.append(f"[{_host(c.url)}]({c.url})")
     return " · ".join(parts)
@@ -122,9 +122,7 @@ def sources_html(answer: Answer) -> str:
             f"{html.escape(answer.refusal_reason or REFUSAL)}</div>",
             answer.question,
         )
-    cards = [
-        _card(n, [c for c in answer.citations if c.n == n]) for n, _ in _first_per_source(answer.citations)
-    ]
+    cards = [_card(n, group) for n, group in group_by_source(answer.citations)]
     return _panel("".join(cards), answer.question)
 
 
@@ -143,18 +141,11 @@ def error_message(message: str) -> str:
     return f"⚠️ **Could not answer.** {message}"
 
 
-def _first_per_source(citations: list[Citation]) -> list[tuple[int, Citation]]:
-    first: dict[int, Citation] = {}
-    for c in citations:
-        first.setdefault(c.n, c)
-    return sorted(first.items())
-
-
 def _card(n: int, group: list[Citation]) -> str:
     c = group[0]
     kind = "guideline" if c.kind == "guideline" else "research"
     label = study_label(c)
-    authors = _authors(c.authors)
+    authors = format_authors(c.authors)
     journal = f"<em>{html.escape(c.journal)}</em> " if c.journal else ""
     quotes = "".join(f"<blockquote>“{html.escape(q.quote)}”</blockquote>" for q in group)
     return (
@@ -167,18 +158,12 @@ def _card(n: int, group: list[Citation]) -> str:
     )
 
 
-def _authors(authors: list[str]) -> str:
-    names = [a for a in authors if a.rstrip(".").lower() != "et al"]
-    text = ", ".join(names[:3]) + (", et al" if len(authors) > 3 else "")
-    return f"{text.rstrip('.')}." if text else ""
-
-
 def _links(c: Citation) -> str:
     links = []
     if c.pmid:
-        links.append(_link(f"https://pubmed.ncbi.nlm.nih.gov/{c.pmid}/", f"PMID {c.pmid}"))
+        links.append(_link(pubmed_url(c.pmid), f"PMID {c.pmid}"))
     if c.doi:
-        links.append(_link(_doi_url(c.doi), f"doi:{c.doi}"))
+        links.append(_link(doi_url(c.doi), f"doi:{c.doi}"))
     if c.url and not links:
         links.append(_link(c.url, _host(c.url)))
     return " · ".join(links)
@@ -186,10 +171,6 @@ def _links(c: Citation) -> str:
 
 def _link(href: str, text: str) -> str:
     return f'<a href="{html.escape(href, quote=True)}" target="_blank" rel="noopener noreferrer">{html.escape(text)}</a>'
-
-
-def _doi_url(doi: str) -> str:
-    return f"https://doi.org/{doi}"
 
 
 def _host(url: str) -> str:

@@ -9,19 +9,42 @@ RESEARCH = "From the Research"
 SOURCES = "Sources"
 
 
+def pubmed_url(pmid: str) -> str:
+    """The PubMed page of a PMID."""
+    return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
+
+
+def doi_url(doi: str) -> str:
+    """The resolver address of a DOI."""
+    return f"https://doi.org/{doi}"
+
+
+def format_authors(authors: list[str]) -> str:
+    """Up to three authors, then "et al", ending in a period ("" when there are none)."""
+    names = [a for a in authors if a.rstrip(".").lower() != "et al"]
+    text = ", ".join(names[:3]) + (", et al" if len(authors) > 3 else "")
+    return f"{text.rstrip('.')}." if text else ""
+
+
+def group_by_source(citations: list[Citation]) -> list[tuple[int, list[Citation]]]:
+    """The citations of each [n], in number order."""
+    groups: dict[int, list[Citation]] = {}
+    for c in citations:
+        groups.setdefault(c.n, []).append(c)
+    return sorted(groups.items())
+
+
 def format_reference(c: Citation) -> str:
     """One reference line: authors. title. journal year. PMID/DOI (study type, year)."""
-    names = [a for a in c.authors if a.rstrip(".").lower() != "et al"]
-    authors = ", ".join(names[:3]) + (", et al" if len(c.authors) > 3 else "")
-    parts = [f"{authors.rstrip('.')}." if authors else "", f"{c.title.rstrip('.')}."]
+    parts = [format_authors(c.authors), f"{c.title.rstrip('.')}."]
     if c.journal:
         parts.append(f"*{c.journal}*. {c.year}.")
     else:
         parts.append(f"{c.year}.")
     if c.pmid:
-        parts.append(f"PMID [{c.pmid}](https://pubmed.ncbi.nlm.nih.gov/{c.pmid}/).")
+        parts.append(f"PMID [{c.pmid}]({pubmed_url(c.pmid)}).")
     if c.doi:
-        parts.append(f"doi: [{c.doi}](https://doi.org/{c.doi}).")
+        parts.append(f"doi: [{c.doi}]({doi_url(c.doi)}).")
     elif c.url and not c.pmid:
         parts.append(f"<{c.url}>")
     label = ", ".join(x for x in (c.study_type or c.kind, str(c.year)) if x)
@@ -44,8 +67,7 @@ def render_body(citations: list[Citation]) -> str:
 def render_sources(citations: list[Citation]) -> str:
     """The Sources list: each reference once, followed by the verbatim quotes it supports."""
     lines = [f"### {SOURCES}", ""]
-    for n in sorted({c.n for c in citations}):
-        group = [c for c in citations if c.n == n]
+    for n, group in group_by_source(citations):
         lines.append(f"**[{n}]** {format_reference(group[0])}")
         lines += [f"> “{c.quote}”" for c in group]
         lines.append("")

@@ -59,11 +59,6 @@ class Probe:
     untyped: float  # the support if the question asked for no particular kind of value
     asks: str | None
 
-    @property
-    def decisive(self) -> float:
-        """The value compared with MIN_SUPPORT."""
-        return self.support
-
 
 @dataclass(frozen=True, slots=True)
 class Separation:
@@ -89,8 +84,8 @@ def separation(probes: Sequence[Probe]) -> Separation:
     Raises:
         ValueError: one of the groups is empty.
     """
-    inside = [p.decisive for p in probes if p.in_scope]
-    outside = [p.decisive for p in probes if not p.in_scope]
+    inside = [p.support for p in probes if p.in_scope]
+    outside = [p.support for p in probes if not p.in_scope]
     if not inside or not outside:
         raise ValueError("calibration needs both in-scope and out-of-scope questions")
     return Separation(min(inside), max(outside))
@@ -98,8 +93,8 @@ def separation(probes: Sequence[Probe]) -> Separation:
 
 def errors_at(probes: Sequence[Probe], threshold: float) -> tuple[int, int]:
     """(in-scope questions refused, out-of-scope questions answered) at ``threshold``."""
-    refused_in = sum(1 for p in probes if p.in_scope and p.decisive < threshold)
-    answered_out = sum(1 for p in probes if not p.in_scope and p.decisive >= threshold)
+    refused_in = sum(1 for p in probes if p.in_scope and p.support < threshold)
+    answered_out = sum(1 for p in probes if not p.in_scope and p.support >= threshold)
     return refused_in, answered_out
 
 
@@ -114,7 +109,7 @@ def probe(
         candidates = answerer.candidates(part, passages)
         asks = asked_type(part)
         probes.append(Probe(label, in_scope, support(candidates, asks), support(candidates, None), asks))
-    return max(probes, key=lambda p: p.decisive)
+    return max(probes, key=lambda p: p.support)
 
 
 def group_table(probes: Sequence[Probe]) -> list[str]:
@@ -125,7 +120,7 @@ def group_table(probes: Sequence[Probe]) -> list[str]:
     ]
     for label, in_scope in (("in scope", True), ("out of scope", False)):
         group = [p for p in probes if p.in_scope == in_scope]
-        sims, scores = [p.decisive for p in group], [p.untyped for p in group]
+        sims, scores = [p.support for p in group], [p.untyped for p in group]
         lines.append(
             f"| {label} | {len(group)} | {min(sims):.3f} | {max(sims):.3f} | {min(scores):.3f} | {max(scores):.3f} |"
         )
@@ -158,7 +153,7 @@ def render(cases: Sequence[Probe], held_out: Sequence[Probe], thresholds: Sequen
         "| question | in scope | support | untyped support | asks |",
         "|---|---|---|---|---|",
     ]
-    for p in sorted([*cases, *held_out], key=lambda p: -p.decisive):
+    for p in sorted([*cases, *held_out], key=lambda p: -p.support):
         lines.append(
             f"| {p.label} | {'yes' if p.in_scope else 'no'} | {p.support:.3f} | {p.untyped:.3f} | {p.asks or '—'} |"
         )

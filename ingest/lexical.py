@@ -24,9 +24,9 @@ def _stemmer() -> Any:
     return Stemmer.Stemmer("english")
 
 
-def tokenize(texts: list[str]) -> Any:
-    """Tokenize texts the same way at ingest and at query time."""
-    return _bm25s().tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False)
+def tokenize(texts: list[str], stemmer: Any = None) -> Any:
+    """Tokenize texts the same way at ingest and at query time (pass a stemmer to reuse one)."""
+    return _bm25s().tokenize(texts, stopwords="en", stemmer=stemmer or _stemmer(), show_progress=False)
 
 
 def build_bm25(texts: list[str], directory: Path) -> None:
@@ -46,7 +46,7 @@ class Bm25Index:
 
     def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Return the rows and scores of the ``k`` best chunks (positive scores only)."""
-        tokens = _bm25s().tokenize([query], stopwords="en", stemmer=self._stemmer, show_progress=False)
+        tokens = tokenize([query], self._stemmer)
         if not tokens.ids or not tokens.ids[0]:
             return np.zeros(0, dtype=int), np.zeros(0)
         k = min(k, self.size)

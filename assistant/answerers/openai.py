@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from assistant.answer import REFUSAL, Claim, Draft
+from assistant.citations import locate
 from assistant.passages import Passage
 from ingest import BackendError, ConfigError, Settings
 
@@ -74,17 +75,11 @@ def parse_reply(text: str, passages: list[Passage]) -> Draft:
         cited = [passages[n - 1] for n in item.sources if 1 <= n <= len(passages)]
         # Bind the claim to the cited passage holding the quote; an out-of-range number
         # yields an id that was not retrieved, so the citation check drops the claim.
-        target = next((p for p in cited if _contains(p.text, item.quote)), cited[0] if cited else None)
+        target = next((p for p in cited if locate(item.quote, p.text)), cited[0] if cited else None)
         chunk_id = target.chunk_id if target else f"unretrieved-source-{item.sources[0]}"
         claims.append(Claim(item.statement.strip(), item.quote.strip(), chunk_id))
     refusal = None if claims else (f"{REFUSAL} {reply.refusal}" if reply.refusal else REFUSAL)
     return Draft(claims=tuple(claims), refusal_reason=refusal)
-
-
-def _contains(text: str, quote: str) -> bool:
-    from assistant.citations import locate
-
-    return locate(quote, text) is not None
 
 
 class OpenAIAnswerer:

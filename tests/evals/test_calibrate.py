@@ -13,7 +13,7 @@ def make(support: float, in_scope: bool, asks: str | None = None, untyped: float
 
 
 def test_a_question_asking_for_a_dose_is_decided_by_its_typed_support() -> None:
-    assert make(0.5, True, "dose", untyped=0.8).decisive == 0.5
+    assert make(0.5, True, "dose", untyped=0.8).support == 0.5
 
 
 def test_separable_groups_have_a_midpoint_between_them() -> None:
@@ -43,4 +43,4 @@ def test_the_calibrated_threshold_separates_a_clear_pair(assistant) -> None:
         assistant, answerer, "in", "How many patients were in the Dalakas 2009 rituximab trial?", True
     )
     outside = probe(assistant, answerer, "out", "What is the capital of France?", False)
-    assert inside.decisive > MIN_SUPPORT > outside.decisive
+    assert inside.support > MIN_SUPPORT > outside.support
