@@ -170,6 +170,12 @@ class Synonyms:
         for term in self.groups[target]:
             self._index[_key(term)] = target
 
+    def terms(self) -> tuple[str, ...]:
+        """Every term of the groups that name things (curated and learned), without the
+        plain-language intent words ("help", "how common")."""
+        intent = {_key(t) for g in INTENTS for t in g}
+        return tuple(t for g in self.groups for t in g if _key(t) not in intent)
+
     def matches(self, text: str) -> list[tuple[str, ...]]:
         """The groups with at least one term occurring in ``text``."""
         return [g for g in self.groups if g and any(_occurs(t, text) for t in g)]

@@ -1,27 +1,50 @@
-"""The answer contract (DESIGN.md "Answer JSON") and the claims answerers produce."""
+"""The answer contract (DESIGN.md "Answer JSON") and the claims answerers produce.
+
+An answer is read top to bottom as: the premise check (when the question asserts
+something), the bottom line (``lead``), then the evidence under From the Guidelines and
+From the Research. Each claim carries its ``role`` in that order.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from pydantic import BaseModel, Field
+
+Role = Literal["premise", "lead", "evidence"]
+ROLES: tuple[Role, ...] = ("premise", "lead", "evidence")
 
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """One statement and the verbatim quote from one retrieved chunk that supports it."""
+    """One statement and the verbatim quote from one retrieved chunk that supports it.
+
+    ``role`` places it in the answer (premise check, bottom line or evidence) and
+    ``part`` names the part of a compound question it answers (0 for the first).
+    """
 
     statement: str
     quote: str
     chunk_id: str
+    role: Role = "evidence"
+    part: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class Draft:
-    """What an answerer returns, before citation checking and numbering."""
+    """What an answerer returns, before citation checking and numbering.
+
+    ``parts`` are the parts of a compound question (empty when it has one),
+    ``premise`` the claim the question takes for granted, and ``dropped`` the claims
+    the answerer itself discarded, each with the reason shown to the user.
+    """
 
     claims: tuple[Claim, ...] = ()
     refusal_reason: str | None = None
+    parts: tuple[str, ...] = ()
+    premise: str | None = None
+    dropped: tuple[tuple[Claim, str], ...] = ()
 
 
 class Citation(BaseModel):
@@ -43,6 +66,24 @@ class Citation(BaseModel):
     chunk_id: str
     start: int
     end: int
+    role: Role = Field("evidence", description="premise, lead (the bottom line) or evidence.")
+    part: int = Field(0, description="Index of the question part this claim answers.")
+    evidence_level: int = Field(6, description="1 (guideline/consensus) to 7 (secondary text).")
+    evidence: str = Field("", description="The evidence badge, e.g. 'Systematic review'.")
+    secondary: bool = Field(False, description="True for secondary text (AI answers, catalogue pages).")
+    provenance: str | None = Field(
+        None, description="Whose words the source text is: full-text, abstract or summary."
+    )
+    section: str = Field("", description="Section heading of the quoted passage.")
+    context_before: str = Field("", description="The sentence before the quote in its passage.")
+    context_after: str = Field("", description="The sentence after the quote in its passage.")
+
+
+class DroppedClaim(BaseModel):
+    """A statement that the checks removed, and why, in words a clinician reads."""
+
+    statement: str
+    reason: str
 
 
 class Answer(BaseModel):
@@ -51,12 +92,20 @@ class Answer(BaseModel):
     id: str | None = None
     question: str
     answer: str
+    lead: list[int] = Field(
+        default_factory=list, description="1-based positions in `citations` of the bottom-line claims."
+    )
+    premise: str | None = Field(None, description="What the question takes for granted, when checked.")
+    parts: list[str] = Field(default_factory=list, description="The parts of a compound question.")
     refused: bool = False
     refusal_reason: str | None = None
+    scope: str | None = Field(None, description="What the corpus covers, shown with a refusal.")
     citations: list[Citation] = Field(default_factory=list)
     retrieved: list[str] = Field(default_factory=list, description="Chunk ids handed to the answerer.")
-    dropped_claims: int = Field(0, description="Claims removed by the citation check.")
+    dropped_claims: int = Field(0, description="Claims removed by the citation and statement checks.")
+    dropped: list[DroppedClaim] = Field(default_factory=list, description="What was removed, and why.")
     answerer: str = "extractive"
+    warnings: list[str] = Field(default_factory=list, description="Things the reader should know.")
     timings_ms: dict[str, float] = Field(default_factory=dict)
     index: dict[str, str] = Field(default_factory=dict)
 
@@ -64,6 +113,11 @@ class Answer(BaseModel):
     def cited_sources(self) -> list[str]:
         """Source ids in citation order, without repeats."""
         return list(dict.fromkeys(c.source_id for c in self.citations))
+
+    @property
+    def lead_citations(self) -> list[Citation]:
+        """The claims of the bottom line."""
+        return [self.citations[i - 1] for i in self.lead if 0 < i <= len(self.citations)]
 
 
 REFUSAL = "The indexed sources do not cover this question."

@@ -12,7 +12,16 @@ from urllib.parse import urlsplit
 
 from assistant.answer import REFUSAL, Answer, Citation
 from assistant.followup import Rewrite
-from assistant.render import SOURCES, doi_url, format_authors, group_by_source, pubmed_url, render_body
+from assistant.render import (
+    SOURCES,
+    doi_url,
+    format_authors,
+    group_by_source,
+    pubmed_url,
+    render_body,
+    render_lead,
+    render_premise,
+)
 
 TITLE = "citewise"
 SUBTITLE = "Answers on anti-MAG IgM neuropathy from a fixed corpus of guidelines and research, every statement cited."
@@ -63,7 +72,8 @@ def answer_message(answer: Answer, rewrite: Rewrite | None = None) -> str:
         return searched + text + _footer(answer)
     references = [f"**[{n}]** {short_reference(group[0])}" for n, group in group_by_source(answer.citations)]
     sources = f"### {SOURCES}\n\n" + "\n".join(f"- {r}" for r in references)
-    return f"{searched}{render_body(answer.citations)}\n\n{sources}{_footer(answer)}"
+    blocks = [render_premise(answer), render_lead(answer), render_body(answer.citations), sources]
+    return searched + "\n\n".join(b for b in blocks if b) + _footer(answer)
 
 
 def short_reference(c: Citation) -> str:

@@ -11,7 +11,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from assistant.answer import Citation, Claim
+from assistant.answer import ROLES, Citation, Claim
+from assistant.evidence import evidence_label
 from assistant.passages import Passage
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "−": "-", "\u00a0": " "})
@@ -81,13 +82,45 @@ def check_claims(
     return kept, dropped
 
 
+def order_claims(checked: list[CheckedClaim]) -> list[CheckedClaim]:
+    """The order an answer is read in: premise check, bottom line, then the evidence,
+    guidelines before research and stronger evidence first (stable within a level)."""
+    role_rank = {role: i for i, role in enumerate(ROLES)}
+
+    def key(item: CheckedClaim) -> tuple[int, int, int]:
+        source = item.passage.source
+        if item.claim.role != "evidence":
+            return (role_rank[item.claim.role], item.claim.part, 0)
+        return (role_rank["evidence"], not source.is_guideline, source.evidence_level)
+
+    return sorted(checked, key=key)
+
+
 def number_sources(checked: list[CheckedClaim]) -> tuple[list[CheckedClaim], dict[str, int]]:
-    """Order claims guideline-first (stable) and number sources in order of first use."""
-    ordered = sorted(checked, key=lambda c: not c.passage.source.is_guideline)
+    """Put claims in reading order (``order_claims``) and number sources by first use."""
+    ordered = order_claims(checked)
     numbers: dict[str, int] = {}
     for item in ordered:
         numbers.setdefault(item.passage.source.id, len(numbers) + 1)
     return ordered, numbers
+
+
+def surrounding_sentences(passage: Passage, start: int, end: int) -> tuple[str, str]:
+    """The sentences of ``passage`` just before and just after the document span
+    ``start:end`` ("" at either edge of the passage)."""
+    spans = passage.sentences
+    inside = [i for i, (s, e) in enumerate(spans) if s < end and e > start]
+    if not inside:
+        return "", ""
+    first, last = inside[0], inside[-1]
+
+    def text(i: int) -> str:
+        s, e = spans[i]
+        return passage.text[s - passage.start : e - passage.start]
+
+    before = text(first - 1) if first > 0 else ""
+    after = text(last + 1) if last + 1 < len(spans) else ""
+    return before, after
 
 
 def to_citations(ordered: list[CheckedClaim], numbers: dict[str, int]) -> list[Citation]:
@@ -95,6 +128,7 @@ def to_citations(ordered: list[CheckedClaim], numbers: dict[str, int]) -> list[C
     out = []
     for item in ordered:
         s = item.passage.source
+        before, after = surrounding_sentences(item.passage, item.start, item.end)
         out.append(
             Citation(
                 n=numbers[s.id],
@@ -113,6 +147,15 @@ def to_citations(ordered: list[CheckedClaim], numbers: dict[str, int]) -> list[C
                 chunk_id=item.passage.chunk_id,
                 start=item.start,
                 end=item.end,
+                role=item.claim.role,
+                part=item.claim.part,
+                evidence_level=s.evidence_level,
+                evidence=evidence_label(s.study_type, s.kind),
+                secondary=s.is_secondary,
+                provenance=s.provenance,
+                section=item.passage.section,
+                context_before=before,
+                context_after=after,
             )
         )
     return out

@@ -38,6 +38,12 @@ class KnowledgeBase:
         self.bm25 = Bm25Index(generation.directory / "bm25", len(self.chunks))
         self.synonyms = Synonyms.for_corpus(self.texts.values())
 
+    @cached_property
+    def vocabulary(self) -> tuple[str, ...]:
+        """Drug, test and condition terms of the corpus (curated and learned), for the
+        statement check: a statement may not name one that its quote does not."""
+        return self.synonyms.terms()
+
     def is_stale(self) -> bool:
         """True when an ingest has finished since this index was loaded."""
         from ingest import current_generation

@@ -7,6 +7,8 @@ from typing import Any
 
 from langchain_core.documents import Document as LCDocument
 
+from assistant import evidence
+
 
 @dataclass(frozen=True, slots=True)
 class Source:
@@ -23,6 +25,8 @@ class Source:
     doi: str | None = None
     url: str | None = None
     study_type: str | None = None
+    provenance: str | None = None
+    note: str | None = None
     has_markers: bool = False
 
     @classmethod
@@ -36,8 +40,18 @@ class Source:
 
     @property
     def is_guideline(self) -> bool:
-        """True for guideline documents."""
-        return self.kind == "guideline"
+        """True for guidelines and consensus statements (what "From the Guidelines" holds)."""
+        return evidence.is_guideline(self.study_type, self.kind)
+
+    @property
+    def evidence_level(self) -> int:
+        """1 (guideline/consensus) to 7 (secondary text); see ``assistant.evidence``."""
+        return evidence.evidence_level(self.study_type, self.kind)
+
+    @property
+    def is_secondary(self) -> bool:
+        """True for secondary text: quoted only for what no primary source states."""
+        return evidence.is_secondary(self.study_type)
 
 
 @dataclass(frozen=True, slots=True)

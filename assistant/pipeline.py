@@ -13,16 +13,22 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
-from assistant.answer import REFUSAL, Answer
+from assistant.answer import REFUSAL, Answer, Claim, DroppedClaim
 from assistant.answerers import get_answerer
 from assistant.audit import write_audit_line
-from assistant.citations import check_claims, number_sources, to_citations
+from assistant.citations import CheckedClaim, check_claims, normalise, number_sources, to_citations
 from assistant.knowledge import KnowledgeBase
+from assistant.questions import statement_from_quote
 from assistant.render import render_markdown
 from assistant.retrieval import make_retriever
+from assistant.statements import unsupported_reason
 from ingest import InvalidQuestionError, Settings
 
 logger = logging.getLogger(__name__)
+
+# Least cosine between a rewritten statement and its quote (all-MiniLM-L6-v2).
+# Provisional: to be calibrated on the tune cases (the LLM issue measures it).
+MIN_STATEMENT_SIMILARITY = 0.6
 
 
 def validate_question(question: Any, max_chars: int) -> str:
@@ -82,6 +88,8 @@ class Assistant:
     def _check(self, state: dict[str, Any]) -> Answer:
         draft, passages = state["draft"], state["passages"]
         checked, dropped = check_claims(draft.claims, passages)
+        checked, unsupported = self._check_statements(checked)
+        dropped = [*draft.dropped, *dropped, *unsupported]
         for claim, reason in dropped:
             logger.warning("dropped a claim (%s): %.80s", reason, claim.statement)
         ordered, numbers = number_sources(checked)
@@ -94,11 +102,15 @@ class Assistant:
             id=state.get("id"),
             question=state["question"],
             answer="",
+            lead=[i for i, c in enumerate(citations, start=1) if c.role == "lead"],
+            premise=draft.premise if citations else None,
+            parts=list(draft.parts),
             refused=not citations,
             refusal_reason=reason if not citations else None,
             citations=citations,
             retrieved=[p.chunk_id for p in passages],
             dropped_claims=len(dropped),
+            dropped=[DroppedClaim(statement=c.statement, reason=r) for c, r in dropped],
             answerer=self.answerer.name,
             timings_ms={
                 "retrieve": round((state["t_retrieve"] - state["t0"]) * 1000, 2),
@@ -111,6 +123,35 @@ class Assistant:
         if self.settings.audit_log:
             write_audit_line(self.settings.audit_log, answer)
         return answer
+
+    def _check_statements(
+        self, checked: list[CheckedClaim]
+    ) -> tuple[list[CheckedClaim], list[tuple[Claim, str]]]:
+        """Drop claims whose statement says more than their quote (``assistant.statements``).
+
+        A statement that is its quote, as the extractive answerer writes them, passes
+        without embedding anything.
+        """
+        kept: list[CheckedClaim] = []
+        dropped: list[tuple[Claim, str]] = []
+        for item in checked:
+            statement = item.claim.statement
+            if normalise(statement_from_quote(item.quote)) == normalise(statement):
+                kept.append(item)
+                continue
+            similarity = float(self.kb.embed(statement) @ self.kb.embed(item.quote))
+            reason = unsupported_reason(
+                statement,
+                [item.quote],
+                terms=self.kb.vocabulary,
+                similarity=similarity,
+                min_similarity=MIN_STATEMENT_SIMILARITY,
+            )
+            if reason is None:
+                kept.append(item)
+            else:
+                dropped.append((item.claim, f"not supported by its source: {reason}"))
+        return kept, dropped
 
 
 def build_chain(settings: Settings, kb: KnowledgeBase | None = None) -> Runnable:

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from assistant.answer import REFUSAL, Answer, Citation
 
+BOTTOM_LINE = "Bottom line"
+PREMISE = "What the sources say about the premise"
 GUIDELINES = "From the Guidelines"
 RESEARCH = "From the Research"
 SOURCES = "Sources"
+# How a source's text came to be in the corpus, as the reference line says it.
+PROVENANCE = {
+    "full-text": "publication text",
+    "abstract": "abstract",
+    "summary": "summary written for this corpus",
+}
 
 
 def pubmed_url(pmid: str) -> str:
@@ -47,19 +55,55 @@ def format_reference(c: Citation) -> str:
         parts.append(f"doi: [{c.doi}]({doi_url(c.doi)}).")
     elif c.url and not c.pmid:
         parts.append(f"<{c.url}>")
-    label = ", ".join(x for x in (c.study_type or c.kind, str(c.year)) if x)
+    label = ", ".join(
+        x for x in (c.evidence or c.study_type or c.kind, PROVENANCE.get(c.provenance or "")) if x
+    )
     return " ".join(p for p in parts if p) + f" — *{label}*"
 
 
+def _bullet(c: Citation) -> str:
+    return f"- {c.statement.rstrip()} [{c.n}]"
+
+
+def render_lead(answer: Answer) -> str:
+    """The bottom line: the lead statements, each with its [n]; one line per part of a
+    compound question, introduced by the part it answers."""
+    leads = answer.lead_citations
+    if not leads:
+        return ""
+    if len(answer.parts) < 2:
+        return f"**{BOTTOM_LINE}:** " + " ".join(f"{c.statement.rstrip()} [{c.n}]" for c in leads)
+    lines = [f"**{BOTTOM_LINE}**", ""]
+    for i, part in enumerate(answer.parts):
+        mine = [c for c in leads if c.part == i]
+        if mine:
+            said = " ".join(f"{c.statement.rstrip()} [{c.n}]" for c in mine)
+            lines.append(f"- *{part.rstrip(' ?')}?* {said}")
+    return "\n".join(lines)
+
+
+def render_premise(answer: Answer) -> str:
+    """The premise check: what the question assumes, then what the sources say about it."""
+    items = [c for c in answer.citations if c.role == "premise"]
+    if not items:
+        return ""
+    lines = [f"### {PREMISE}", ""]
+    if answer.premise:
+        lines += [f"*The question assumes: “{answer.premise}”*", ""]
+    lines += [_bullet(c) for c in items]
+    return "\n".join(lines)
+
+
 def render_body(citations: list[Citation]) -> str:
-    """The two answer sections: one bullet per statement, each ending in its [n]."""
+    """The two evidence sections: one bullet per statement, each ending in its [n]."""
     lines: list[str] = []
+    evidence = [c for c in citations if c.role == "evidence"]
     for heading, is_guideline in ((GUIDELINES, True), (RESEARCH, False)):
-        items = [c for c in citations if (c.kind == "guideline") == is_guideline]
+        items = [c for c in evidence if (c.evidence_level == 1) == is_guideline]
         if not items:
             continue
         lines += [f"### {heading}", ""]
-        lines += [f"- {c.statement.rstrip()} [{c.n}]" for c in items]
+        lines += [_bullet(c) for c in items]
         lines.append("")
     return "\n".join(lines).rstrip()
 
@@ -75,12 +119,26 @@ def render_sources(citations: list[Citation]) -> str:
 
 
 def render_markdown(answer: Answer) -> str:
-    """The whole answer as Markdown."""
+    """The whole answer as Markdown: premise check, bottom line, evidence, sources."""
     if answer.refused:
         reason = (
             f"\n\n{answer.refusal_reason}"
             if answer.refusal_reason and answer.refusal_reason != REFUSAL
             else ""
         )
-        return f"**{REFUSAL}**{reason}"
-    return render_body(answer.citations) + "\n\n" + render_sources(answer.citations)
+        scope = f"\n\n{answer.scope}" if answer.scope else ""
+        return f"**{REFUSAL}**{reason}{scope}"
+    blocks = [render_premise(answer), render_lead(answer), render_body(answer.citations)]
+    if answer.dropped:
+        blocks.append(f"*{removed_note(answer)}*")
+    blocks.append(render_sources(answer.citations))
+    return "\n\n".join(b for b in blocks if b)
+
+
+def removed_note(answer: Answer) -> str:
+    """One plain sentence on what the checks removed, e.g. "1 statement removed: not
+    supported by its source"."""
+    count = len(answer.dropped)
+    noun = "statement" if count == 1 else "statements"
+    reasons = sorted({d.reason.split(":")[0] for d in answer.dropped})
+    return f"{count} {noun} removed: {'; '.join(reasons)}."

@@ -22,8 +22,20 @@ from ingest.errors import CorpusError
 
 Kind = Literal["guideline", "research"]
 StudyType = Literal[
-    "guideline", "consensus", "systematic-review", "rct", "cohort", "review", "case-series", "other"
+    "guideline",
+    "consensus",
+    "systematic-review",
+    "rct",
+    "cohort",
+    "diagnostic",
+    "review",
+    "case-series",
+    "secondary",
+    "other",
 ]
+# Whose words the body is: the publication's own text, its abstract, or a summary
+# written for the corpus. Shown beside every quote, so a reader knows what they read.
+Provenance = Literal["full-text", "abstract", "summary"]
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 SIDECAR_SUFFIXES = (".yaml", ".yml")
@@ -47,6 +59,7 @@ class FrontMatter(BaseModel):
     doi: str | None = None
     url: str | None = None
     study_type: StudyType | None = None
+    provenance: Provenance | None = None
     note: str | None = None
     markers: dict[str, str | None] | None = None
 

@@ -46,6 +46,7 @@ _STUDY_TYPES = (
     ("systematic review", "systematic-review"),
     ("meta-analysis", "systematic-review"),
     ("randomized controlled trial", "rct"),
+    ("observational study", "cohort"),
     ("review", "review"),
     ("case reports", "case-series"),
 )
@@ -284,6 +285,7 @@ def _article_document(article: _Article, path: Path | str, number: int, names: M
         "pmid": article.pmid,
         "doi": article.doi or None,
         "study_type": next((s for name, s in _STUDY_TYPES if name in types), "other"),
+        "provenance": "abstract",
         "note": PUBMED_NOTE,
     }
     body = "\n\n".join(f"## {heading}\n\n{text}" for heading, text in article.sections)

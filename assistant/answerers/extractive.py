@@ -207,6 +207,8 @@ class ExtractiveAnswerer:
             chosen, reason = select(self.candidates(part, passages), asked_type(part))
             picks.append(chosen)
             reasons.append(reason or "")
+        parts = split_question(question)
+        leads = {id(chosen[0]): i for i, chosen in enumerate(picks) if chosen}
         merged = _interleave(picks, MAX_SENTENCES)
         if not merged:
             return Draft(refusal_reason=next(r for r in reasons if r))
@@ -215,10 +217,12 @@ class ExtractiveAnswerer:
                 statement_from_quote(c.text, strip_markers=c.passage.source.has_markers),
                 c.text,
                 c.passage.chunk_id,
+                role="lead" if id(c) in leads else "evidence",
+                part=next((i for i, chosen in enumerate(picks) if c in chosen), 0),
             )
             for c in merged
         )
-        return Draft(claims=claims)
+        return Draft(claims=claims, parts=tuple(parts) if len(parts) > 1 else ())
 
 
 def _interleave(picks: list[list[Candidate]], limit: int) -> list[Candidate]:

@@ -152,7 +152,7 @@ def test_chat_turn_shows_a_status_then_only_the_checked_answer(
     final = history[-1]["content"]
     assert steps[0][0][-1]["content"] == SEARCHING and steps[0][3] == ""
     assert all(final.startswith(step[0][-1]["content"]) for step in steps[1:])  # a reveal, never other text
-    assert "From the Guidelines" in final and "[1]" in final
+    assert "Bottom line" in final and "[1]" in final
     assert "<blockquote>" in panel
     assert steps[1][1] == turns and steps[1][2] == panel  # votes count, sources show, from the first step
     assert turns[-1]["message_index"] == len(history) - 1

@@ -33,7 +33,7 @@ def home(index_settings) -> Path:
 def test_markdown_answer_on_stdout(home: Path) -> None:
     result = run(home, "ask", PREVALENCE)
     assert result.returncode == 0, result.stderr
-    assert "### From the Guidelines" in result.stdout and "### Sources" in result.stdout
+    assert "**Bottom line:**" in result.stdout and "### Sources" in result.stdout
     assert "half" in result.stdout
 
 
