@@ -66,13 +66,13 @@ class Citation(BaseModel):
     chunk_id: str
     start: int
     end: int
-    role: Role = Field("evidence", description="premise, lead (the bottom line) or evidence.")
+    role: Role = Field(default="evidence", description="premise, lead (the bottom line) or evidence.")
     part: int = Field(0, description="Index of the question part this claim answers.")
     evidence_level: int = Field(6, description="1 (guideline/consensus) to 7 (secondary text).")
     evidence: str = Field("", description="The evidence badge, e.g. 'Systematic review'.")
     secondary: bool = Field(False, description="True for secondary text (AI answers, catalogue pages).")
     provenance: str | None = Field(
-        None, description="Whose words the source text is: full-text, abstract or summary."
+        default=None, description="Whose words the source text is: full-text, abstract or summary."
     )
     section: str = Field("", description="Section heading of the quoted passage.")
     context_before: str = Field("", description="The sentence before the quote in its passage.")
@@ -95,11 +95,11 @@ class Answer(BaseModel):
     lead: list[int] = Field(
         default_factory=list, description="1-based positions in `citations` of the bottom-line claims."
     )
-    premise: str | None = Field(None, description="What the question takes for granted, when checked.")
+    premise: str | None = Field(default=None, description="What the question takes for granted, when checked.")
     parts: list[str] = Field(default_factory=list, description="The parts of a compound question.")
     refused: bool = False
     refusal_reason: str | None = None
-    scope: str | None = Field(None, description="What the corpus covers, shown with a refusal.")
+    scope: str | None = Field(default=None, description="What the corpus covers, shown with a refusal.")
     citations: list[Citation] = Field(default_factory=list)
     retrieved: list[str] = Field(default_factory=list, description="Chunk ids handed to the answerer.")
     dropped_claims: int = Field(0, description="Claims removed by the citation and statement checks.")
