@@ -47,6 +47,13 @@ class KnowledgeBase:
         return self.synonyms.terms()
 
     @cached_property
+    def source_names(self) -> dict[str, tuple[str, ...]]:
+        """The names questions use for sources: first authors' surnames, acronyms, years."""
+        from assistant.selection import source_names
+
+        return source_names(list(self.sources.values()))
+
+    @cached_property
     def calibration(self) -> Calibration:
         """The refusal constants fitted to this corpus (``citewise calibrate``), or the default."""
         return load_calibration(self.settings.index_dir)
@@ -78,6 +85,16 @@ class KnowledgeBase:
             for doc_id, text in self.texts.items()
         )
         return build_topics(documents, self.abbreviations)
+
+    def subject_of(self, question: str) -> str:
+        """What a question is about, in a few words: the conditions it names and the
+        vocabulary terms (drugs, tests) it uses; its content words when it names none."""
+        from assistant.facets import subject_words
+        from assistant.topics import find_conditions
+
+        named = [c.text for c in find_conditions(question, self.abbreviations)]
+        named += [group[0] for group in self.synonyms.matches(question) if group[0] in self.vocabulary]
+        return " ".join(dict.fromkeys(named)) or subject_words(question)
 
     def off_topic(self, question: str) -> tuple[str, ...] | None:
         """The conditions that put ``question`` outside the corpus, or None (``assistant.topics``)."""

@@ -17,6 +17,7 @@ from assistant.answer import REFUSAL, Answer, Claim, Draft, DroppedClaim
 from assistant.answerers import Features, get_answerer
 from assistant.audit import write_audit_line
 from assistant.citations import CheckedClaim, check_claims, normalise, number_sources, to_citations
+from assistant.facets import facets
 from assistant.knowledge import KnowledgeBase
 from assistant.passages import Passage
 from assistant.questions import split_question, statement_from_quote
@@ -87,8 +88,11 @@ class Assistant:
 
     def retrieve(self, question: str, config: RunnableConfig | None = None) -> list[Passage]:
         """The retrieved passages for ``question``; a compound question also gets each
-        part's own best passages, so that no part is answered from another's."""
-        queries = [question, *split_question(question)] if len(split_question(question)) > 1 else [question]
+        part's own best passages, so that no part is answered from another's, and a
+        synthesis question those of each facet it asks about (``assistant.facets``)."""
+        parts = split_question(question)
+        queries = [question, *(parts if len(parts) > 1 else [])]
+        queries += [f.query for f in facets(question, self.kb.subject_of(question))]
         seen: dict[str, Passage] = {}
         for query in queries:
             for d in self.retriever.invoke(query, config):

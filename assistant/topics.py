@@ -34,7 +34,13 @@ _HEAD = re.compile(
     re.I,
 )
 # Heads too general to name a condition by themselves ("what disease ...").
-_GENERIC_HEADS = frozenset("disease diseases disorder disorders syndrome syndromes infection infections".split())
+_GENERIC_HEADS = frozenset(
+    "disease diseases disorder disorders syndrome syndromes infection infections".split()
+)
+# Words of that form that name no condition.
+_NOT_CONDITIONS = frozenset(
+    "diagnosis diagnoses prognosis prognoses hypothesis analysis emphasis basis".split()
+)
 # Modifiers that do not narrow a condition to another one.
 _GENERIC = frozenset(
     """a an the this that these those his her their my our your its any some of and or with in on for to by
@@ -55,7 +61,9 @@ _BOUNDARY = frozenset(
     presents improve improves work works affect affects benefit benefits get gets look looks develop
     develops respond responds like about versus vs compared between among during after before increase
     increases decrease decreases reduce reduces prevent prevents predict predicts influence influences
-    change changes alter alters reconsider consider time risk""".split()
+    change changes alter alters reconsider consider time risk since given because although though confirm
+    confirms exclude excludes rule skip suspect detect screen screened investigate evaluate assess cure
+    cures mimic mimics resemble resembles differentiate distinguish""".split()
 )
 _TOKEN = re.compile(r"[A-Za-zÀ-ÿ0-9][A-Za-zÀ-ÿ0-9'’-]*")
 _ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9-]{1,9}$")
@@ -108,7 +116,10 @@ class TopicIndex:
             needed = set(words) - self.common
             if not needed:
                 return True
-            if any(needed <= used and needed & about for used, about in zip(self.words, self.subjects, strict=True)):
+            if any(
+                needed <= used and needed & about
+                for used, about in zip(self.words, self.subjects, strict=True)
+            ):
                 return True
         return False
 
@@ -157,7 +168,7 @@ def find_conditions(text: str, abbreviations: Mapping[str, str]) -> list[Conditi
     tokens = _TOKEN.findall(text)
     found: list[Condition] = []
     for i, token in enumerate(tokens):
-        if _HEAD.match(token) and not _ACRONYM.match(token):
+        if _HEAD.match(token) and not _ACRONYM.match(token) and token.lower() not in _NOT_CONDITIONS:
             phrase = _phrase(tokens, i)
             if token.lower() not in _GENERIC_HEADS or phrase.specific != stems(token):
                 found.append(phrase)
@@ -206,16 +217,23 @@ def _phrase(tokens: list[str], head: int) -> Condition:
         rest = tokens[head + 2 : head + 5]
         rest = rest[1:] if rest and rest[0].lower() in {"to", "by", "with"} else rest
         for token in rest:
-            if token.lower() in _BOUNDARY or _HEAD.match(token):
+            if token.lower() in _BOUNDARY or _HEAD.match(token) or token.lower().startswith("antibod"):
                 break
             after.append(token)
+        # "with" names a cause only when antibodies follow ("with anti-GM1 antibodies"), not
+        # in "neuropathy with Class I evidence".
+        follows = [t.lower() for t in tokens[head + 2 : head + 2 + len(after) + 1]]
+        if tokens[head + 1].lower() == "with" and not any(t.startswith("antibod") for t in follows):
+            after = []
     words = [*before, tokens[head], *after]
     specific = _specific([*before, *after]) or stems(tokens[head])
     return Condition(" ".join(words), specific)
 
 
 def _specific(words: list[str]) -> tuple[str, ...]:
-    keep = [w for w in words if w.lower() not in _GENERIC and not _HEAD.match(w) and w.lower() != "antibodies"]
+    keep = [
+        w for w in words if w.lower() not in _GENERIC and not _HEAD.match(w) and w.lower() != "antibodies"
+    ]
     return tuple(s for w in keep for s in stems(w))
 
 

@@ -21,11 +21,12 @@ from assistant import selection, sentences
 from assistant.abbreviations import Synonyms
 from assistant.answer import REFUSAL, Claim, Draft, Role
 from assistant.answerers.base import Features
+from assistant.facets import facets, kind_of
 from assistant.knowledge import KnowledgeBase
 from assistant.lexicon import WORD, stems
 from assistant.passages import Passage
 from assistant.premise import split_premise
-from assistant.questions import asked_type, provides, split_question, statement_from_quote
+from assistant.questions import asked_type, counted, provides, split_question, statement_from_quote
 from assistant.selection import Candidate
 
 # Calibrated per corpus by `citewise calibrate` (stored with the index); this default was
@@ -41,6 +42,8 @@ CLAIMS = 4
 SYNTHESIS_CLAIMS = 8
 PART_CLAIMS = 3
 PREMISE_CLAIMS = 2
+# A facet's sentence must be at least this close to the facet's query.
+FACET_SIMILARITY = 0.35
 _SYNTHESIS = re.compile(
     r"\b(work[- ]?up|investigat\w*|evaluat\w*|approach\w*|manag\w*|options?|compar\w*|versus|vs\.?|"
     r"differ\w*|overview|summar\w*|what (?:are|were) the|which (?:tests|treatments|drugs|features)|"
@@ -124,7 +127,12 @@ class ExtractiveAnswerer:
         self.features = features or Features()
 
     def candidates(self, question: str, passages: list[Passage]) -> list[Candidate]:
-        """Every quotable sentence of ``passages`` scored against ``question``."""
+        """Every quotable sentence of ``passages`` scored against ``question``.
+
+        Sections weigh only when the question asks for no value: a sample size, dose or
+        schedule is stated in Methods as often as in Results.
+        """
+        weigh_sections = self.features.section_weighting and asked_type(question) is None
         query = self.kb.embed(self.kb.synonyms.expand(question))
         idf, unseen = self.kb.idf
         question_concepts = concepts(question, self.kb.synonyms, idf, unseen)
@@ -138,7 +146,9 @@ class ExtractiveAnswerer:
                 text = document[s:e]
                 line = document.rfind("\n", 0, s) + 1
                 listed = bool(re.match(r"[ \t]*(?:[-*+]|\d+[.)])[ \t]", document[line : s + 1]))
-                if len(WORD.findall(text)) < MIN_WORDS or not selection.is_quotable(text, is_list_item=listed):
+                if len(WORD.findall(text)) < MIN_WORDS or not selection.is_quotable(
+                    text, is_list_item=listed
+                ):
                     continue
                 out.append(
                     Candidate(
@@ -150,7 +160,7 @@ class ExtractiveAnswerer:
                         concept_hits(text, question_concepts),
                         weights,
                         vec,
-                        sentences.section_weight(passage.section) if self.features.section_weighting else 0,
+                        sentences.section_weight(passage.section) if weigh_sections else 0,
                         sentences.states_verdict(text),
                         sentences.states_certainty(text),
                         7 - passage.source.evidence_level if self.features.evidence_order else 0,
@@ -169,7 +179,7 @@ class ExtractiveAnswerer:
         """The premise check, a bottom line and evidence for each part, or a refusal."""
         premise, core = split_premise(question) if self.features.premise_check else (None, question)
         parts = split_question(core)
-        budget = SYNTHESIS_CLAIMS if _SYNTHESIS.search(core) else CLAIMS
+        budget = SYNTHESIS_CLAIMS if _SYNTHESIS.search(core) or kind_of(core) else CLAIMS
         per_part = budget if len(parts) == 1 else max(PART_CLAIMS, budget // len(parts))
         claims: list[tuple[Candidate, Role, int]] = []
         if premise:
@@ -202,18 +212,46 @@ class ExtractiveAnswerer:
             return [], 0, reason
         eligible, rank = selection.eligible_candidates(scored)
         eligible = [c for c in eligible if not any(selection.same_claim(c, t) for t in taken)]
+        named = selection.named_sources(part, self.kb.source_names)
+        if named and any(c.passage.source.id in named for c in eligible):
+            for c in eligible:  # a question about one study is answered from that study first
+                if c.passage.source.id not in named:
+                    rank[id(c)] -= selection.NAMED_PENALTY
         if asked is not None:  # a sentence giving the value asked for is always eligible
             fitting = [c for c in sorted(scored, key=lambda c: -c.score) if provides(c.text, asked)]
-            eligible += [c for c in fitting[:2] if c not in eligible and c.similarity >= selection.MIN_SIMILARITY]
+            eligible += [
+                c for c in fitting[:2] if c not in eligible and c.similarity >= selection.MIN_SIMILARITY
+            ]
             rank = rank | selection.relevance([c for c in fitting[:2] if id(c) not in rank] or eligible)
         if self.features.bottom_line:
-            lead = selection.choose_lead(eligible, rank, asked, treat=bool(_TREAT.search(part)))
+            lead = selection.choose_lead(
+                eligible, rank, asked, treat=bool(_TREAT.search(part)), counted=counted(part)
+            )
         else:  # the most relevant sentence, whatever it says
             lead = [max(eligible, key=lambda c: rank[id(c)])] if eligible else []
         if not lead:
             return [], 0, REFUSAL
-        evidence = selection.choose_evidence(eligible, rank, [*taken, *lead], limit - len(lead))
-        return [*lead, *evidence], len(lead), None
+        covered = self._facets(part, scored_passages(scored), [*taken, *lead], limit - len(lead))
+        evidence = selection.choose_evidence(
+            eligible, rank, [*taken, *lead, *covered], limit - len(lead) - len(covered)
+        )
+        return [*lead, *covered, *evidence], len(lead), None
+
+    def _facets(
+        self, question: str, passages: list[Passage], chosen: list[Candidate], limit: int
+    ) -> list[Candidate]:
+        """For a synthesis question, the best sentence on each facet it asks about."""
+        picked: list[Candidate] = []
+        for facet in facets(question, self.kb.subject_of(question))[:limit]:
+            scored = [c for c in self.candidates(facet.query, passages) if c.similarity >= FACET_SIMILARITY]
+            fresh = [
+                c
+                for c in scored
+                if not any(_same_place(c, t) or selection.same_claim(c, t) for t in [*chosen, *picked])
+            ]
+            if fresh:
+                picked.append(max(fresh, key=lambda c: c.score + c.quality))
+        return picked
 
     def _premise(self, premise: str, passages: list[Passage]) -> list[Candidate]:
         """What the sources say about the premise: the most relevant sentences, those that
@@ -235,7 +273,11 @@ class ExtractiveAnswerer:
         if selection.support(scored, asked) >= self.min_support:
             return None
         if asked is not None and selection.support(scored, None) >= self.min_support:
-            what = {"dose": "a dose", "duration": "a duration or interval", "number": "a number or proportion"}
+            what = {
+                "dose": "a dose",
+                "duration": "a duration or interval",
+                "number": "a number or proportion",
+            }
             return (
                 f"{REFUSAL} The passages that answer it most closely do not state {what[asked]}, "
                 "which the question asks for."
@@ -258,3 +300,12 @@ class ExtractiveAnswerer:
     def _claim(self, c: Candidate, role: Role, part: int) -> Claim:
         statement = statement_from_quote(c.text, strip_markers=c.passage.source.has_markers)
         return Claim(statement, c.text, c.passage.chunk_id, role=role, part=part)
+
+
+def scored_passages(candidates: list[Candidate]) -> list[Passage]:
+    """The passages the candidates come from, once each, in order."""
+    return list({c.passage.chunk_id: c.passage for c in candidates}.values())
+
+
+def _same_place(a: Candidate, b: Candidate) -> bool:
+    return a.passage.source.id == b.passage.source.id and a.start == b.start
