@@ -47,6 +47,15 @@ class KnowledgeBase:
         return self.synonyms.terms()
 
     @cached_property
+    def first_sentence(self) -> dict[str, int]:
+        """Document id -> offset where its first sentence ends."""
+        out: dict[str, int] = {}
+        for chunk in self.chunks:
+            if chunk.sentences and chunk.doc_id not in out:
+                out[chunk.doc_id] = chunk.sentences[0][1] - 1
+        return out
+
+    @cached_property
     def source_names(self) -> dict[str, tuple[str, ...]]:
         """The names questions use for sources: first authors' surnames, acronyms, years."""
         from assistant.selection import source_names

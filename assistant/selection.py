@@ -26,19 +26,24 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant import sentences
+from assistant import ranker, sentences
 from assistant.citations import normalise
 from assistant.lexicon import stems
 from assistant.passages import Passage, Source
 from assistant.questions import provides, states_count
+from assistant.ranker import Question
 
 # A sentence must reach this cosine to be quoted at all, however well it covers the words.
-MIN_SIMILARITY = 0.40
+MIN_SIMILARITY = 0.30
+# The least probability (``assistant.ranker``) of a sentence that may be quoted.
+MIN_PROBABILITY = 0.15
 COVERAGE_WEIGHT = 0.40
-# Candidates within MARGIN of the most relevant one may be chosen.
-MARGIN = 0.30
-# The bottom line comes from candidates within LEAD_MARGIN of the most relevant one.
-LEAD_MARGIN = 0.12
+# How much the question's distinguishing concepts count in ranking, against similarity.
+FOCUS_WEIGHT = 0.40
+# Candidates within MARGIN (probability) of the likeliest one may be chosen.
+MARGIN = 0.5
+# The bottom line comes from candidates within LEAD_MARGIN of the likeliest one.
+LEAD_MARGIN = 0.15
 # Quality bonuses, in units of relevance: a Results/Recommendations sentence, one step up
 # the evidence ladder (guideline .. secondary spans 6 steps), a verdict.
 SECTION_WEIGHT = 0.04
@@ -52,10 +57,6 @@ SAME_WORDS = 0.5
 # A secondary sentence this close to a primary one adds nothing of its own.
 SECONDARY_OVERLAP = 0.70
 MAX_PER_SOURCE = 2
-# A sentence that continues another ("... also ...") reads badly as the first line.
-CONTINUATION_COST = 0.05
-# Relevance taken from sentences of other sources when the question names a study.
-NAMED_PENALTY = 0.15
 
 
 @dataclass(frozen=True, slots=True, eq=False)  # identity: the same sentence may occur twice
@@ -74,6 +75,8 @@ class Candidate:
     verdict: bool = False
     certainty: bool = False
     strength: int = 0  # steps above secondary on the evidence ladder (0 when not ranked by it)
+    order: int = 0  # position of its passage in the retrieval
+    opening: bool = False  # the first sentence of its document
 
     @property
     def coverage(self) -> float:
@@ -121,10 +124,11 @@ def support(candidates: list[Candidate], asked: str | None) -> float:
     return max((c.score for c in usable), default=0.0)
 
 
-def relevance(candidates: list[Candidate]) -> dict[int, float]:
-    """Relevance of each candidate (by ``id``) among ``candidates``, with focus weights."""
-    focus = focus_weights(candidates)
-    return {id(c): c.similarity + COVERAGE_WEIGHT * weighted(c.hits, focus) for c in candidates}
+def relevance(candidates: list[Candidate], question: Question | None = None) -> dict[int, float]:
+    """How likely each candidate (by ``id``) is to state what the question asks
+    (``assistant.ranker``), as a probability."""
+    logits = ranker.scores(candidates, question or Question())
+    return {key: ranker.probability(value) for key, value in logits.items()}
 
 
 def same_claim(a: Candidate, b: Candidate) -> bool:
@@ -181,10 +185,10 @@ def choose_lead(
         fitting = [c for c in fitting if states_count(c.text, counted)] or fitting
     near = fitting or [c for c in eligible if rank[id(c)] >= best - LEAD_MARGIN]
     primary = [c for c in near if not c.secondary] or near
-    bearing = primary if asked else ([c for c in primary if c.verdict] or primary)
+    bearing = primary
 
     def merit(c: Candidate) -> tuple[float, int]:
-        return (rank[id(c)] + c.quality - CONTINUATION_COST * sentences.continues(c.text), c.strength)
+        return (rank[id(c)], c.strength)
 
     lead = max(bearing, key=merit)
     chosen = [lead]
@@ -221,7 +225,7 @@ def choose_evidence(
 
         def gain(c: Candidate, taken: list[Candidate] = taken) -> float:
             likeness = max((float(c.vector @ t.vector) for t in taken), default=0.0)
-            return rank[id(c)] + c.quality - DIVERSITY * max(likeness, 0.0)
+            return rank[id(c)] - DIVERSITY * max(likeness, 0.0)
 
         best = max(pool, key=gain)
         pool.remove(best)
@@ -233,14 +237,17 @@ def choose_evidence(
     return picked
 
 
-def eligible_candidates(candidates: list[Candidate]) -> tuple[list[Candidate], dict[int, float]]:
-    """The quotable candidates within ``MARGIN`` of the most relevant, stronger sources kept
-    over weaker ones saying the same, with their relevance."""
+def eligible_candidates(
+    candidates: list[Candidate], question: Question | None = None
+) -> tuple[list[Candidate], dict[int, float]]:
+    """The quotable candidates likely enough to answer (``MIN_PROBABILITY``, and within
+    ``MARGIN`` of the likeliest), stronger sources kept over weaker ones saying the same,
+    with every candidate's probability."""
     usable = [c for c in candidates if c.similarity >= MIN_SIMILARITY]
     if not usable:
         return [], {}
-    rank = relevance(usable)
-    floor = max(rank.values()) - MARGIN
+    rank = relevance(usable, question)
+    floor = max(MIN_PROBABILITY, max(rank.values()) - MARGIN)
     eligible = sorted((c for c in usable if rank[id(c)] >= floor), key=lambda c: -rank[id(c)])
     return keep_stronger(eligible, rank), rank
 

@@ -109,7 +109,11 @@ def is_descriptor(sentence: str) -> bool:
     match = _DESCRIPTOR.search(text)
     if not match or has_number(text):
         return False
-    return not re.search(r"\b(?:as|that|found|showed|shows|which)\b", text[match.end() :], re.I)
+    rest = text[match.end() :]
+    # "describes X as usually distal", "found that ...": a claim after all.
+    if re.search(r"\b(?:describe[sd]?|characteri[sz]e[sd]?|present[sed]*)\b", match.group(0), re.I):
+        return not re.search(r"\bas\b", rest, re.I)
+    return not re.search(r"\b(?:found|showed|shows|concluded|reported) that\b", rest, re.I)
 
 
 def is_fragment(sentence: str, *, is_list_item: bool) -> bool:

@@ -27,6 +27,7 @@ from assistant.lexicon import WORD, stems
 from assistant.passages import Passage
 from assistant.premise import split_premise
 from assistant.questions import asked_type, counted, provides, split_question, statement_from_quote
+from assistant.ranker import Question
 from assistant.selection import Candidate
 
 # Calibrated per corpus by `citewise calibrate` (stored with the index); this default was
@@ -44,6 +45,8 @@ PART_CLAIMS = 3
 PREMISE_CLAIMS = 2
 # A facet's sentence must be at least this close to the facet's query.
 FACET_SIMILARITY = 0.35
+# Among the likeliest sentences on a premise, one that qualifies or contradicts it leads.
+QUALIFIER_BONUS = 0.1
 _SYNTHESIS = re.compile(
     r"\b(work[- ]?up|investigat\w*|evaluat\w*|approach\w*|manag\w*|options?|compar\w*|versus|vs\.?|"
     r"differ\w*|overview|summar\w*|what (?:are|were) the|which (?:tests|treatments|drugs|features)|"
@@ -138,8 +141,9 @@ class ExtractiveAnswerer:
         question_concepts = concepts(question, self.kb.synonyms, idf, unseen)
         weights = tuple(c.weight for c in question_concepts)
         out = []
-        for passage in passages:
+        for order, passage in enumerate(passages):
             document = self.kb.texts[passage.source.id]
+            first_sentence = self.kb.first_sentence.get(passage.source.id, -1)
             vectors = self.kb.sentence_matrix(passage.row)
             for (s, e), sim, vec in zip(passage.sentences, vectors @ query, vectors, strict=True):
                 s, e = clean_span(document, s, e, strip_markers=passage.source.has_markers)
@@ -164,14 +168,26 @@ class ExtractiveAnswerer:
                         sentences.states_verdict(text),
                         sentences.states_certainty(text),
                         7 - passage.source.evidence_level if self.features.evidence_order else 0,
+                        order,
+                        s <= first_sentence,
                     )
                 )
         return out
 
     def evidence(self, question: str, passages: list[Passage], limit: int = 20) -> list[Candidate]:
-        """The ``limit`` most relevant quotable sentences, best first (the LLM answerer's evidence)."""
-        eligible, rank = selection.eligible_candidates(self.candidates(question, passages))
-        return sorted(eligible, key=lambda c: -(rank[id(c)] + c.quality))[:limit]
+        """The ``limit`` likeliest quotable sentences, best first (the LLM answerer's evidence)."""
+        eligible, rank = selection.eligible_candidates(
+            self.candidates(question, passages), self._question(question)
+        )
+        return sorted(eligible, key=lambda c: -rank[id(c)])[:limit]
+
+    def _question(self, question: str) -> Question:
+        """What the ranker needs to know about the question."""
+        return Question(
+            asked=asked_type(question),
+            counted=counted(question),
+            named=frozenset(selection.named_sources(question, self.kb.source_names)),
+        )
 
     def answer(
         self, question: str, passages: list[Passage], on_token: Callable[[str], None] | None = None
@@ -210,27 +226,22 @@ class ExtractiveAnswerer:
         reason = self._refusal(part, scored, asked)
         if reason:
             return [], 0, reason
-        eligible, rank = selection.eligible_candidates(scored)
+        question = self._question(part)
+        eligible, rank = selection.eligible_candidates(scored, question)
         eligible = [c for c in eligible if not any(selection.same_claim(c, t) for t in taken)]
-        named = selection.named_sources(part, self.kb.source_names)
-        if named and any(c.passage.source.id in named for c in eligible):
-            for c in eligible:  # a question about one study is answered from that study first
-                if c.passage.source.id not in named:
-                    rank[id(c)] -= selection.NAMED_PENALTY
         if asked is not None:  # a sentence giving the value asked for is always eligible
-            fitting = [c for c in sorted(scored, key=lambda c: -c.score) if provides(c.text, asked)]
-            eligible += [
-                c for c in fitting[:2] if c not in eligible and c.similarity >= selection.MIN_SIMILARITY
-            ]
-            rank = rank | selection.relevance([c for c in fitting[:2] if id(c) not in rank] or eligible)
+            fitting = sorted(
+                (c for c in scored if id(c) in rank and provides(c.text, asked)), key=lambda c: -rank[id(c)]
+            )
+            eligible += [c for c in fitting[:2] if c not in eligible]
+        if not eligible:
+            return [], 0, REFUSAL
         if self.features.bottom_line:
             lead = selection.choose_lead(
-                eligible, rank, asked, treat=bool(_TREAT.search(part)), counted=counted(part)
+                eligible, rank, asked, treat=bool(_TREAT.search(part)), counted=question.counted
             )
-        else:  # the most relevant sentence, whatever it says
-            lead = [max(eligible, key=lambda c: rank[id(c)])] if eligible else []
-        if not lead:
-            return [], 0, REFUSAL
+        else:  # the likeliest sentence, whatever it says
+            lead = [max(eligible, key=lambda c: rank[id(c)])]
         covered = self._facets(part, scored_passages(scored), [*taken, *lead], limit - len(lead))
         evidence = selection.choose_evidence(
             eligible, rank, [*taken, *lead, *covered], limit - len(lead) - len(covered)
@@ -240,28 +251,33 @@ class ExtractiveAnswerer:
     def _facets(
         self, question: str, passages: list[Passage], chosen: list[Candidate], limit: int
     ) -> list[Candidate]:
-        """For a synthesis question, the best sentence on each facet it asks about."""
+        """For a synthesis question, the likeliest sentence on each facet it asks about."""
         picked: list[Candidate] = []
-        for facet in facets(question, self.kb.subject_of(question))[:limit]:
+        for facet in facets(question, self.kb.subject_of(question))[: max(limit, 0)]:
             scored = [c for c in self.candidates(facet.query, passages) if c.similarity >= FACET_SIMILARITY]
+            rank = selection.relevance(scored, self._question(facet.query))
             fresh = [
                 c
                 for c in scored
                 if not any(_same_place(c, t) or selection.same_claim(c, t) for t in [*chosen, *picked])
             ]
             if fresh:
-                picked.append(max(fresh, key=lambda c: c.score + c.quality))
+                picked.append(max(fresh, key=lambda c: rank[id(c)]))
         return picked
 
     def _premise(self, premise: str, passages: list[Passage]) -> list[Candidate]:
-        """What the sources say about the premise: the most relevant sentences, those that
+        """What the sources say about the premise: the likeliest sentences, those that
         qualify or contradict it first."""
         scored = self.candidates(premise, passages)
         if selection.support(scored, None) < self.min_support:
             return []
-        eligible, rank = selection.eligible_candidates(scored)
-        near = [c for c in eligible if rank[id(c)] >= max(rank.values()) - selection.LEAD_MARGIN]
-        ordered = sorted(near, key=lambda c: -(rank[id(c)] + c.quality + 0.05 * sentences.qualifies(c.text)))
+        eligible, rank = selection.eligible_candidates(scored, self._question(premise))
+        if not eligible:
+            return []
+        near = [
+            c for c in eligible if rank[id(c)] >= max(rank[id(c)] for c in eligible) - selection.LEAD_MARGIN
+        ]
+        ordered = sorted(near, key=lambda c: -(rank[id(c)] + QUALIFIER_BONUS * sentences.qualifies(c.text)))
         chosen: list[Candidate] = []
         for c in ordered:
             if len(chosen) < PREMISE_CLAIMS and not any(selection.same_claim(c, t) for t in chosen):
