@@ -45,8 +45,10 @@ PART_CLAIMS = 3
 PREMISE_CLAIMS = 2
 # A facet's sentence must be at least this close to the facet's query.
 FACET_SIMILARITY = 0.35
-# Among the likeliest sentences on a premise, one that qualifies or contradicts it leads.
-QUALIFIER_BONUS = 0.1
+# Among the likeliest sentences on a premise (within PREMISE_MARGIN of the likeliest), one
+# that qualifies or contradicts it leads.
+QUALIFIER_BONUS = 0.3
+PREMISE_MARGIN = 0.3
 _SYNTHESIS = re.compile(
     r"\b(work[- ]?up|investigat\w*|evaluat\w*|approach\w*|manag\w*|options?|compar\w*|versus|vs\.?|"
     r"differ\w*|overview|summar\w*|what (?:are|were) the|which (?:tests|treatments|drugs|features)|"
@@ -266,23 +268,36 @@ class ExtractiveAnswerer:
         return picked
 
     def _premise(self, premise: str, passages: list[Passage]) -> list[Candidate]:
-        """What the sources say about the premise: the likeliest sentences, those that
-        qualify or contradict it first."""
-        scored = self.candidates(premise, passages)
-        if selection.support(scored, None) < self.min_support:
-            return []
-        eligible, rank = selection.eligible_candidates(scored, self._question(premise))
-        if not eligible:
-            return []
-        near = [
-            c for c in eligible if rank[id(c)] >= max(rank[id(c)] for c in eligible) - selection.LEAD_MARGIN
-        ]
-        ordered = sorted(near, key=lambda c: -(rank[id(c)] + QUALIFIER_BONUS * sentences.qualifies(c.text)))
+        """What the sources say about the premise: the likeliest sentences on the premise
+        itself (those that qualify or contradict it first, primary sources first), and on
+        its subject without what it asserts ("anti-MAG neuropathy is typically ..."), where
+        a correcting fact often is. A sentence whose next sentence qualifies it ("...
+        cautions that ...", "however ...") brings that sentence along."""
         chosen: list[Candidate] = []
-        for c in ordered:
-            if len(chosen) < PREMISE_CLAIMS and not any(selection.same_claim(c, t) for t in chosen):
-                chosen.append(c)
-        return chosen
+        for query in dict.fromkeys([premise, premise_subject(premise)]):
+            scored = self.candidates(query, passages) if query else []
+            if not scored or selection.support(scored, None) < self.min_support:
+                continue
+            rank = selection.relevance(scored, self._question(query))
+            best = max(rank.values())
+            near = selection.keep_stronger([c for c in scored if rank[id(c)] >= best - PREMISE_MARGIN], rank)
+            near = [c for c in near if not c.secondary] or near
+            ordered = sorted(
+                near, key=lambda c: -(rank[id(c)] + QUALIFIER_BONUS * sentences.qualifies(c.text))
+            )
+            fresh = [
+                c for c in ordered if not any(_same_place(c, t) or selection.same_claim(c, t) for t in chosen)
+            ]
+            if fresh:
+                chosen.append(fresh[0])
+                caveat = selection.next_sentence(fresh[0], scored)
+                if (
+                    caveat is not None
+                    and sentences.qualifies(caveat.text)
+                    and not sentences.qualifies(fresh[0].text)
+                ):
+                    chosen.append(caveat)
+        return chosen[: PREMISE_CLAIMS + 1]
 
     def _refusal(self, part: str, scored: list[Candidate], asked: str | None) -> str | None:
         """Why this part cannot be answered (None when it can), in words that are true."""
@@ -325,3 +340,15 @@ def scored_passages(candidates: list[Candidate]) -> list[Passage]:
 
 def _same_place(a: Candidate, b: Candidate) -> bool:
     return a.passage.source.id == b.passage.source.id and a.start == b.start
+
+
+def premise_subject(premise: str) -> str:
+    """The premise without what it asserts: its words up to and including the verb of being
+    and a quantifier ("Anti-MAG neuropathy is typically axonal" -> "Anti-MAG neuropathy is
+    typically"), or "" when it has no such verb."""
+    match = re.match(
+        r"^(.{4,}?\b(?:is|are|was|were)\b(?:\s+(?:typically|usually|mainly|mostly|always|never|often|a|an|the))*)",
+        premise,
+        re.I,
+    )
+    return match.group(1) if match else ""
