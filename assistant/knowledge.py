@@ -9,9 +9,12 @@ from typing import Any
 import numpy as np
 
 from assistant.abbreviations import Synonyms
+from assistant.followup import TermKinds
 from assistant.passages import Passage, Source
 from ingest import Embedder, IndexMismatchError, Settings, StoreError, load_generation
+from ingest.embedding import model_cache
 from ingest.lexical import Bm25Index
+from ingest.lexicon import Lexicon, stored_lexicon
 from ingest.store import describe_store, get_collection, open_client
 
 logger = logging.getLogger(__name__)
@@ -22,7 +25,7 @@ class KnowledgeBase:
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
-        self.embedder = embedder or Embedder()
+        self.embedder = embedder or Embedder(cache_dir=model_cache(settings.home))
         # The retriever and the extractive answerer embed the same expanded question.
         self._embed = lru_cache(maxsize=256)(self._embed_uncached)
         generation = load_generation(settings)
@@ -36,13 +39,21 @@ class KnowledgeBase:
         self.texts = {doc_id: d["text"] for doc_id, d in generation.documents.items()}
         self.row_of = {c.id: i for i, c in enumerate(self.chunks)}
         self.bm25 = Bm25Index(generation.directory / "bm25", len(self.chunks))
-        self.synonyms = Synonyms.for_corpus(self.texts.values())
+        self.lexicon: Lexicon = stored_lexicon(generation.directory)
+        self.synonyms = Synonyms.for_corpus(self.texts.values(), self.lexicon.synonyms)
 
     @cached_property
     def vocabulary(self) -> tuple[str, ...]:
-        """Drug, test and condition terms of the corpus (curated and learned), for the
-        statement check: a statement may not name one that its quote does not."""
-        return self.synonyms.terms()
+        """Drug, test and condition terms of the corpus, for the statement check (a
+        statement may not name one that its quote does not): the lexicon's terms and
+        both forms of every abbreviation defined in the corpus text."""
+        learned = [t for pair in self.synonyms.learned for t in pair]
+        return tuple(dict.fromkeys([*self.lexicon.term_list(), *learned]))
+
+    @cached_property
+    def term_kinds(self) -> TermKinds:
+        """The lexicon's treatments, tests and conditions, for follow-up questions."""
+        return TermKinds(self.lexicon.terms)
 
     def is_stale(self) -> bool:
         """True when an ingest has finished since this index was loaded."""
