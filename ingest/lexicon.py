@@ -116,7 +116,10 @@ def load_lexicon_file(corpus_dir: Path) -> Lexicon:
     except OSError as exc:
         raise CorpusError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     except yaml.YAMLError as exc:
-        raise CorpusError(f"{path}: not valid YAML: {exc}".replace("\n", " ")) from exc
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise CorpusError(f"{path}: not valid YAML{where}: {problem}") from exc
     if data is None:
         return Lexicon()
     if not isinstance(data, dict):

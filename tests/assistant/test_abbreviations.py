@@ -8,7 +8,9 @@ PLASMA_EXCHANGE = ["PLEX", "PE", "plasma exchange", "plasmapheresis"]
 
 
 def test_a_learned_definition_does_not_merge_with_a_curated_group_of_another_meaning() -> None:
-    syn = Synonyms.for_corpus(["Patients with suspected pulmonary embolism (PE) were scanned."], [PLASMA_EXCHANGE])
+    syn = Synonyms.for_corpus(
+        ["Patients with suspected pulmonary embolism (PE) were scanned."], [PLASMA_EXCHANGE]
+    )
     expanded = syn.expand("suspected PE?")
     assert "pulmonary embolism" in expanded
     assert "plasma exchange" not in expanded and "PLEX" not in expanded and "plasmapheresis" not in expanded
