@@ -1,4 +1,4 @@
-"""The loaded index: chunks, sentence vectors, BM25, the Chroma collection and the model."""
+"""The loaded index: chunks, vectors, BM25, the lexicon, the Chroma collection and the model."""
 
 from __future__ import annotations
 
@@ -94,9 +94,9 @@ class KnowledgeBase:
         return collection
 
     def warm_up(self) -> None:
-        """Load the model and connect to the store now."""
+        """Load the model and open the vectors (or connect to the Chroma server) now."""
         self.embedder.warm_up()
-        _ = self.collection
+        _ = self.chunk_vectors if self.settings.chroma_url is None else self.collection
 
     def embed(self, text: str) -> np.ndarray:
         """The normalised query vector (cached per text)."""
@@ -111,11 +111,30 @@ class KnowledgeBase:
         vector.setflags(write=False)
         return vector
 
+    @cached_property
+    def chunk_vectors(self) -> np.ndarray:
+        """The chunk vectors of this generation, memory-mapped (row i = chunk i)."""
+        vectors = np.load(self.generation.directory / "vectors.npy", mmap_mode="r")
+        if vectors.shape != (len(self.chunks), self.embedder.dimension):
+            raise IndexMismatchError(
+                f"{self.generation.directory / 'vectors.npy'} holds {vectors.shape[0]} vectors of dimension "
+                f"{vectors.shape[1]} for {len(self.chunks)} chunks; run 'citewise ingest' to rebuild"
+            )
+        return vectors
+
     def dense(self, vector: np.ndarray, k: int) -> list[int]:
-        """Rows of the ``k`` nearest chunks by cosine similarity (Chroma)."""
+        """Rows of the ``k`` nearest chunks by cosine similarity.
+
+        With the embedded store the search is exact, over the generation's own vectors
+        (the same vectors the Chroma collection holds): a 10,000 x 384 product takes about
+        2 ms, and ``ask`` need not import chromadb (about 2 s of a cold start). With a
+        Chroma server, the server searches.
+        """
         k = min(k, len(self.chunks))
         if k == 0:
             return []
+        if self.settings.chroma_url is None:
+            return nearest_rows(self.chunk_vectors, vector, k)
         try:
             result = self.collection.query(
                 query_embeddings=[vector.tolist()], n_results=k, include=["distances"]
@@ -156,3 +175,16 @@ class KnowledgeBase:
         """What the answer JSON reports about the index."""
         m = self.manifest
         return {"model": m["model"], "corpus_sha256": m["corpus_sha256"], "built_at": m["built_at"]}
+
+
+def nearest_rows(matrix: np.ndarray, vector: np.ndarray, k: int) -> list[int]:
+    """Rows of the ``k`` largest dot products with ``vector``, best first (ties: lower row).
+
+    ``argpartition`` finds the top k in linear time; only those k are sorted.
+    """
+    scores = np.asarray(matrix @ vector, dtype=np.float32)
+    k = min(k, len(scores))
+    if k == 0:
+        return []
+    top = np.argpartition(-scores, k - 1)[:k]
+    return [int(r) for r in sorted(top, key=lambda r: (-scores[r], r))]
