@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from assistant import chat_view as view
 from assistant.answer import Answer
 from assistant.audit import append_jsonl
-from assistant.followup import Rewrite, rewrite_followup
+from assistant.followup import Rewrite, rewrite_followup, term_kinds
 from ingest import CitewiseError, ConfigError, Settings, current_generation
 
 if TYPE_CHECKING:
@@ -179,7 +179,8 @@ def respond(
 
     status = view.SEARCHING if engine.is_loaded else view.LOADING
     yield showing(status), turns, view.placeholder_html("Searching…"), ""
-    rewrite = rewrite_followup(question, turns[-1]["query"] if turns else None)
+    previous = turns[-1]["query"] if turns else None
+    rewrite = rewrite_followup(question, previous, term_kinds(engine.settings))
     try:
         answer = engine.ask(rewrite.query, answerer, int(top_k))
     except CitewiseError as exc:
