@@ -47,7 +47,9 @@ _GENERIC = frozenset(
     patient patients people person adult adults child children elderly older new newly diagnosed suspected
     known possible probable typical atypical severe mild moderate early late advanced peripheral human
     what which how who does do is are can could should would will treat treated treating treatment manage
-    management about type types form forms case cases""".split()
+    management about type types form forms case cases next first second third last previous prior same other
+    another further future current recent usual common rare similar different such certain specific true
+    real main major minor overall general whole entire full own associated related anti""".split()
 )
 _POST = re.compile(r"^(?:with|due|associated|caused|induced|related|secondary)$", re.I)
 # Words that end a condition's name when read outwards from its head noun: articles,
@@ -68,6 +70,7 @@ _BOUNDARY = frozenset(
 _TOKEN = re.compile(r"[A-Za-zÀ-ÿ0-9][A-Za-zÀ-ÿ0-9'’-]*")
 _ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9-]{1,9}$")
 _WITHOUT = re.compile(r"\b(?:without|no|not|other than|except)\s+(?:an?\s+|any\s+)?([A-Za-z-]+)", re.I)
+_HEADS_STEMS = frozenset({"neuropathi", "diseas", "syndrom", "disord"})
 # A word at least half the documents use is a subject of the whole corpus.
 COMMON_SHARE = 0.5
 # A word a document uses this often is one of its subjects.
@@ -107,6 +110,7 @@ class TopicIndex:
     known: frozenset[str]  # every stem of the corpus
     dominant: frozenset[str]  # condition heads nearly every document is about
     scope: tuple[str, ...]  # the conditions the corpus covers, most documents first
+    core: frozenset[str] = frozenset()  # the words that single out those conditions ("mag", "igm")
 
     def is_subject(self, condition: Condition) -> bool:
         """True when some document uses all of the condition's specific words and is about
@@ -159,7 +163,12 @@ def build_topics(
         s for s, k in share.items() if k / n >= 0.8 and _HEAD.match(s) and s not in _GENERIC_HEADS
     )
     scope = tuple(p for p, k in phrases.most_common(8) if k > 1 or n == 1)
-    return TopicIndex(tuple(subjects), tuple(used), common, frozenset(known), dominant, scope)
+    core = frozenset(
+        s for phrase in scope for c in find_conditions(phrase, abbreviations or {}) for s in c.specific
+    )
+    return TopicIndex(
+        tuple(subjects), tuple(used), common, frozenset(known), dominant, scope, core - _HEADS_STEMS
+    )
 
 
 def find_conditions(text: str, abbreviations: Mapping[str, str]) -> list[Condition]:
@@ -201,6 +210,11 @@ def off_topic(
         return tuple(unknown) if unknown and len(unknown) == len(_acronyms(question)) else None
     if any(topics.is_subject(c) for c in conditions):
         return None
+    # A question about the corpus's own subject in a neighbouring condition ("do anti-MAG
+    # antibodies occur in CIDP?") is the corpus's to answer, or to refuse for lack of support.
+    named = {s for c in conditions for s in stems(c.text)}
+    if (set(stems(question)) - named) & topics.core:
+        return None
     return tuple(c.text for c in conditions)
 
 
@@ -231,8 +245,9 @@ def _phrase(tokens: list[str], head: int) -> Condition:
 
 
 def _specific(words: list[str]) -> tuple[str, ...]:
+    parts = [p for w in words for p in w.split("-") if p]
     keep = [
-        w for w in words if w.lower() not in _GENERIC and not _HEAD.match(w) and w.lower() != "antibodies"
+        w for w in parts if w.lower() not in _GENERIC and not _HEAD.match(w) and w.lower() != "antibodies"
     ]
     return tuple(s for w in keep for s in stems(w))
 

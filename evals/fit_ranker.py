@@ -29,6 +29,9 @@ from evals.cases import Case, load_cases
 from ingest import Settings
 
 
+L2_CHOICES = (0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
+
+
 @dataclass
 class Examples:
     """Feature rows, labels, and which question each row belongs to."""
@@ -87,20 +90,46 @@ def report(name: str, groups: Examples, weights: np.ndarray) -> str:
     return f"{name}: {len(y)} sentences ({int(y.sum())} positive), AUC {auc(x @ weights, y):.3f}, top-1 {top1(groups, weights):.3f}"
 
 
+def cross_validated(groups: Examples, l2: float, folds: int = 5) -> float:
+    """Mean top-1 over ``folds`` splits of the question groups (fit on the rest each time)."""
+    scores = []
+    for k in range(folds):
+        train = Examples(
+            [x for i, x in enumerate(groups.x) if i % folds != k],
+            [y for i, y in enumerate(groups.y) if i % folds != k],
+        )
+        test = Examples(
+            [x for i, x in enumerate(groups.x) if i % folds == k],
+            [y for i, y in enumerate(groups.y) if i % folds == k],
+        )
+        scores.append(top1(test, ranker.fit(*train.stacked(), l2=l2)))
+    return float(np.nanmean(scores))
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Fit on tune, report on both splits, optionally write the weights."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--home", help="Data directory with the index of the bundled corpus.")
-    parser.add_argument("--l2", type=float, default=1.0, help="L2 penalty (default 1.0).")
+    parser.add_argument(
+        "--l2", type=float, help="L2 penalty (default: chosen by 5-fold cross-validation on the tune split)."
+    )
     parser.add_argument("--write", action="store_true", help="Write assistant/ranker.json.")
     args = parser.parse_args(argv)
     assistant = Assistant(Settings.from_env(home=args.home))
     cases = load_cases()
     tune = examples(assistant, [c for c in cases if c.split == "tune"])
     heldout = examples(assistant, [c for c in cases if c.split == "heldout"])
+    if args.l2 is None:
+        validated = {l2: cross_validated(tune, l2) for l2 in L2_CHOICES}
+        print(
+            "cross-validated top-1 on tune by L2: "
+            + ", ".join(f"{k:g}: {v:.3f}" for k, v in validated.items())
+        )
+        args.l2 = max(validated, key=lambda k: (validated[k], k))
     weights = ranker.fit(*tune.stacked(), l2=args.l2)
+    print(f"L2 = {args.l2:g}")
     print(report("tune", tune, weights))
     print(report("heldout", heldout, weights))
     named = dict(zip(ranker.FEATURES, (round(float(w), 4) for w in weights), strict=True))
