@@ -126,9 +126,10 @@ def respond(
     turns = [*turns, _turn(question, rewrite, answer, len(asked), int(top_k))]
     steps = view.reveal_steps(answer, rewrite)
     for step, part in enumerate(steps):
-        first = step == 0
-        yield (showing(part), *((turns, panel) if first else (gr_skip(), gr_skip())), gr_skip(),
-               len(asked) if first else gr_skip())  # fmt: skip
+        # The first and last steps carry the turn and panel: votes count from the start,
+        # and the final state is complete on its own.
+        full = step in (0, len(steps) - 1)
+        yield (showing(part), *((turns, panel, gr_skip(), len(asked)) if full else (gr_skip(),) * 4))
         if step < len(steps) - 1:
             time.sleep(REVEAL_DELAY_S)
 
