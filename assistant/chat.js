@@ -88,12 +88,25 @@
   function jump(target, button) {
     document.querySelectorAll(".cw-passage.cw-target").forEach((el) => el.classList.remove("cw-target"));
     target.classList.add("cw-target");
-    target.scrollIntoView({ block: "center" });
+    bringIntoView(target);
     target.focus({ preventScroll: true });
     const back = target.querySelector("[data-cw-back]");
     if (back) back.hidden = false;
     hide();
     announce(`Source ${citeNumber(button)}: the quote is highlighted in the sources panel.`);
+  }
+
+  /** Scroll the sources panel (when it scrolls on its own) to centre ``target``; scroll
+   * the page only when the target is still out of sight (narrow screens). */
+  function bringIntoView(target) {
+    const panel = target.closest(".cw-sources");
+    if (panel && panel.scrollHeight > panel.clientHeight + 1) {
+      const t = target.getBoundingClientRect();
+      const p = panel.getBoundingClientRect();
+      panel.scrollTop += t.top - p.top - (p.height - t.height) / 2;
+    }
+    const box = target.getBoundingClientRect();
+    if (box.top < 0 || box.bottom > window.innerHeight) target.scrollIntoView({ block: "center" });
   }
 
   function waitForElement(id, timeoutMs) {

@@ -40,10 +40,11 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 # A chat request carries a question (at most 2,000 characters), a comment (at most
-# 2,000) or one message of the conversation (an answer message is ~5-30 KB of HTML);
-# 256 KiB leaves room for all of them, and is 200 times less than the 50 MB POSTs that
-# pushed the server from 0.86 to 5.4 GB.
-MAX_BODY_BYTES = 256 * 1024
+# 2,000) or one message of the conversation (an answer message is ~5-30 KB of HTML).
+# 1 MiB leaves room for all of them, lets an oversized question through to get its
+# "limit is 2,000" message, and is 50 times less than the 50 MB POSTs that pushed the
+# server from 0.86 to 5.4 GB.
+MAX_BODY_BYTES = 1024 * 1024
 # Four times what a person clicking quickly needs (a question, a source selection, a
 # vote); the global queue holds 64, so at least eight clients always fit.
 MAX_QUEUED_PER_CLIENT = 8

@@ -212,7 +212,7 @@ def _removed(answer: Answer) -> str:
 def refusal_html(answer: Answer) -> str:
     """A refusal in plain words: why, what the corpus covers, what the checks removed."""
     reason = answer.refusal_reason if answer.refusal_reason not in (None, REFUSAL) else None
-    parts = [f'<p class="cw-kicker">Not answered: {_e(REFUSAL)}</p>']
+    parts = ['<p class="cw-kicker">Not answered</p>', f"<p><strong>{_e(REFUSAL)}</strong></p>"]
     if reason:
         parts.append(f"<p>{_e(reason)}</p>")
     if answer.dropped:
