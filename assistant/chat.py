@@ -24,50 +24,28 @@ import logging
 import sys
 import time
 from collections.abc import Iterator
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from assistant import chat_view as view
 from assistant.answer import Answer
 from assistant.chat_engine import Engine, ask_with_progress, new_answer_id
-from assistant.chat_limits import (
-    VOTE_WINDOW_S,
-    VOTES_PER_WINDOW,
-    LoginThrottle,
-    RequestGuard,
-    SlidingWindow,
-    exposure_warning,
-)
+from assistant.chat_limits import VOTE_WINDOW_S, VOTES_PER_WINDOW, SlidingWindow, exposure_warning
+from assistant.chat_server import page_asset, parse_auth, serve
 from assistant.chat_sources import placeholder_html, sources_html
 from assistant.feedback import MAX_COMMENT_CHARS, record_comment, record_vote, turn_at
 from assistant.followup import Rewrite, rewrite_followup
-from ingest import CitewiseError, ConfigError, Settings, current_generation
+from ingest import CitewiseError, Settings, current_generation
 
 if TYPE_CHECKING:
     import gradio as gr
 
     from assistant.pipeline import Assistant
 
-__all__ = ["Engine", "build_app", "launch", "respond", "serve"]
+__all__ = ["Engine", "build_app", "launch", "page_asset", "parse_auth", "respond", "serve"]
 
 logger = logging.getLogger(__name__)
 
-MAX_QUEUE = 64
 REVEAL_DELAY_S = 0.04  # between reveal steps: readable, and ~0.3 s for a whole answer
-
-
-def parse_auth(auth: str | None) -> tuple[str, str] | None:
-    """``"user:password"`` as a pair, or None when no login is required.
-
-    Raises:
-        ConfigError: the value has no ':' or an empty user or password.
-    """
-    if not auth:
-        return None
-    user, sep, password = auth.partition(":")
-    if not sep or not user or not password:
-        raise ConfigError("the chat login must look like 'user:password' (--auth or CITEWISE_AUTH)")
-    return user, password
 
 
 def index_notice(settings: Settings) -> str | None:
@@ -248,7 +226,7 @@ def _wire(gr: Any, engine: Engine, parts: dict[str, Any], sources: Any) -> None:
     """Connect the events; none of them is a public API (only ``ask`` is)."""
     chatbot, box = parts["chatbot"], parts["box"]
     history, turns, shown = gr.State([]), gr.State([]), gr.State(None)
-    feedback_window = SlidingWindow(VOTES_PER_WINDOW, VOTE_WINDOW_S)
+    vote, comment = _feedback_handlers(gr, engine.settings)
 
     def turn(message: str, past: list, state: list, name: str, k: int) -> Iterator[tuple]:
         for messages, *rest in respond(engine, message, past, state, name, k):
@@ -262,32 +240,6 @@ def _wire(gr: Any, engine: Engine, parts: dict[str, Any], sources: Any) -> None:
         if match is None:
             return gr.skip(), gr.skip()
         return sources_html(Answer.model_validate(match["answer"])), data.index
-
-    def vote(state: list, data: gr.LikeData, request: gr.Request) -> Any:
-        if turn_at(state, data.index) is None or not isinstance(data.liked, bool):
-            return gr.skip(), gr.skip()
-        if not feedback_window.allow(client_host(request)):
-            gr.Warning("Too much feedback from this address for now; this vote was not recorded.")
-            return gr.skip(), gr.skip()
-        record_vote(engine.settings, state, data.index, data.liked)
-        gr.Info("Thank you: your vote was recorded. You can add a comment below.", duration=4)
-        return gr.Accordion(open=True), data.index
-
-    def comment(state: list, index: Any, text: str, request: gr.Request) -> Any:
-        target = turn_at(state, index) or (state[-1] if state else None)
-        if target is None:
-            gr.Warning("Ask a question first: a comment is about an answer.")
-            return gr.skip()
-        if not feedback_window.allow(client_host(request)):
-            gr.Warning("Too much feedback from this address for now; this comment was not recorded.")
-            return gr.skip()
-        try:
-            record_comment(engine.settings, target, text)
-        except CitewiseError as exc:
-            gr.Warning(str(exc))
-            return gr.skip()
-        gr.Info(f"Thank you: your comment on “{target['question'][:80]}” was recorded.", duration=4)
-        return ""
 
     private = {"api_visibility": "private"}
     io = {
@@ -308,78 +260,46 @@ def _wire(gr: Any, engine: Engine, parts: dict[str, Any], sources: Any) -> None:
     )
 
 
+def _feedback_handlers(gr: Any, settings: Settings) -> tuple[Any, Any]:
+    """The vote and comment handlers, sharing one per-client feedback limit."""
+    window = SlidingWindow(VOTES_PER_WINDOW, VOTE_WINDOW_S)
+    too_much = "Too much feedback from this address for now; this {} was not recorded."
+
+    def vote(state: list, data: gr.LikeData, request: gr.Request) -> Any:
+        if turn_at(state, data.index) is None or not isinstance(data.liked, bool):
+            return gr.skip(), gr.skip()
+        if not window.allow(client_host(request)):
+            gr.Warning(too_much.format("vote"))
+            return gr.skip(), gr.skip()
+        record_vote(settings, state, data.index, data.liked)
+        gr.Info("Thank you: your vote was recorded. You can add a comment below.", duration=4)
+        return gr.Accordion(open=True), data.index
+
+    def comment(state: list, index: Any, text: str, request: gr.Request) -> Any:
+        target = turn_at(state, index) or (state[-1] if state else None)
+        if target is None:
+            gr.Warning("Ask a question first: a comment is about an answer.")
+            return gr.skip()
+        if not window.allow(client_host(request)):
+            gr.Warning(too_much.format("comment"))
+            return gr.skip()
+        try:
+            record_comment(settings, target, text)
+        except CitewiseError as exc:
+            gr.Warning(str(exc))
+            return gr.skip()
+        gr.Info(f"Thank you: your comment on “{target['question'][:80]}” was recorded.", duration=4)
+        return ""
+
+    return vote, comment
+
+
 def _notice_update(gr: Any, settings: Settings) -> Any:
     def update() -> Any:
         message = index_notice(settings)
         return gr.update(value=view.notice_html(message) if message else "", visible=message is not None)
 
     return update
-
-
-def theme() -> Any:
-    """A calm theme with system fonts: nothing is fetched from a font CDN."""
-    import gradio as gr
-
-    fonts = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]
-    return gr.themes.Soft(
-        primary_hue="teal",
-        neutral_hue="slate",
-        font=fonts,
-        font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"],
-    )
-
-
-def page_asset(name: str) -> str:
-    """A file shipped beside this module (``chat.css``, ``chat.js``)."""
-    return resources.files("assistant").joinpath(name).read_text(encoding="utf-8")
-
-
-def serve(
-    app: "gr.Blocks",
-    settings: Settings,
-    *,
-    host: str = "127.0.0.1",
-    port: int = 7860,
-    share: bool = False,
-    concurrency: int = 4,
-    prevent_thread_lock: bool = False,
-    quiet: bool = True,
-) -> Any:
-    """Start the server: bounded queue and requests, optional login, no share link unless asked.
-
-    Raises:
-        ConfigError: the port cannot be used.
-    """
-    from starlette.middleware import Middleware
-
-    app.queue(default_concurrency_limit=concurrency, max_size=max(MAX_QUEUE, 4 * concurrency))
-    guard = Middleware(RequestGuard, throttle=LoginThrottle())  # type: ignore[arg-type]
-    login_note = "citewise: sign in to ask questions. After 5 failed attempts, sign-in pauses for a minute."
-    try:
-        return app.launch(
-            server_name=host,
-            server_port=port,
-            share=share,
-            auth=parse_auth(settings.auth),
-            auth_message=login_note if settings.auth else None,
-            prevent_thread_lock=prevent_thread_lock,
-            theme=theme(),
-            css=page_asset("chat.css"),
-            js=page_asset("chat.js"),
-            app_kwargs={"middleware": [guard]},
-            footer_links=["api"],
-            ssr_mode=False,
-            mcp_server=False,
-            pwa=False,
-            enable_monitoring=False,
-            inbrowser=False,
-            quiet=quiet,
-        )
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot serve the chat on {host}:{port}: the port is in use or not allowed; "
-            "choose another with --port"
-        ) from exc
 
 
 def launch(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from assistant.answer import REFUSAL, Answer, Citation
 from assistant.followup import Rewrite
@@ -32,6 +33,9 @@ from assistant.render import (
     removed_note,
     safe_url,
 )
+
+if TYPE_CHECKING:
+    from ingest import Settings
 
 TITLE = "citewise"
 DISCLAIMER = (
@@ -83,7 +87,7 @@ DEFAULT_TEXTS = ChatTexts(
 )
 
 
-def chat_texts(settings: object = None) -> ChatTexts:
+def chat_texts(settings: Settings | None = None) -> ChatTexts:
     """The chat's subtitle, examples and placeholder for this corpus.
 
     One place to read them from the corpus lexicon once it carries them

@@ -111,6 +111,13 @@ def test_unsafe_addresses_never_become_links(url: str) -> None:
         assert Markup(html_text).attr_values("href") == []
 
 
+def test_a_model_written_link_in_a_refusal_reason_stays_text() -> None:
+    refusal = make_refusal(refusal_reason="Not covered; [download the answer](https://evil.example/x).")
+    for html_text in (answer_html(refusal), sources_html(refusal)):
+        assert "[download the answer](https://evil.example/x)" in html_text
+        assert Markup(html_text).attr_values("href") == []
+
+
 def test_removed_claims_are_counted_and_explained_but_never_shown() -> None:
     message = answer_html(make_answer())
     assert "1 statement removed: not supported by its source." in message
