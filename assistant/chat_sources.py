@@ -21,6 +21,7 @@ from assistant.chat_view import (
     PROVENANCE_LABELS,
     answer_key,
     badge_html,
+    host_of,
     provenance_html,
 )
 from assistant.evidence import LEGEND, LEVELS
@@ -113,17 +114,17 @@ def _card(n: int, group: list[Citation], key: str, positions: dict[int, int]) ->
 
 def _passage(c: Citation, key: str, i: int) -> str:
     """The quote, highlighted, between the sentences around it in its passage."""
-    section = f'<span class="cw-section">{_e(c.section)}</span>' if c.section else ""
+    caption = f'<figcaption><span class="cw-section">{_e(c.section)}</span></figcaption>' if c.section else ""
     before = f'<span class="cw-context">{_e(c.context_before)}</span> ' if c.context_before else ""
     after = f' <span class="cw-context">{_e(c.context_after)}</span>' if c.context_after else ""
-    help_text = PROVENANCE_HELP.get(c.provenance or "", "")
+    summary = ""
+    if c.provenance == "summary":
+        summary = f'<p class="cw-prov-help">{_e(PROVENANCE_HELP["summary"])}</p>'
     return (
-        f'<figure class="cw-passage" id="cw-q-{key}-{i}" tabindex="-1">'
-        f"{f'<figcaption>{section}</figcaption>' if section else ''}"
+        f'<figure class="cw-passage" id="cw-q-{key}-{i}" tabindex="-1">{caption}'
         f'<blockquote>{before}<mark class="cw-quote">{_e(c.quote)}</mark>{after}</blockquote>'
         f'<button type="button" class="cw-back" data-cw-back="{key}-{i}" hidden>Back to [{c.n}] in the answer</button>'
-        f"{f'<p class=cw-prov-help>{_e(help_text)}</p>' if c.provenance == 'summary' else ''}"
-        "</figure>"
+        f"{summary}</figure>"
     )
 
 
@@ -135,8 +136,6 @@ def _links(c: Citation) -> str:
         links.append(_link(doi_url(c.doi), f"doi:{c.doi}"))
     url = safe_url(c.url)
     if url and not links:
-        from assistant.chat_view import host_of
-
         links.append(_link(url, host_of(url)))
     elif c.url and not url:
         links.append(f'<span class="cw-nolink">{_e(c.url)}</span>')  # shown, never followed

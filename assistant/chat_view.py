@@ -18,6 +18,7 @@ import html
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from assistant.answer import REFUSAL, Answer, Citation
 from assistant.followup import Rewrite
@@ -274,8 +275,6 @@ def link_html(c: Citation) -> str:
 
 def host_of(url: str) -> str:
     """The host of an address, without "www."."""
-    from urllib.parse import urlsplit
-
     return urlsplit(url).netloc.removeprefix("www.") or url
 
 
