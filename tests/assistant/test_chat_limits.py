@@ -85,6 +85,33 @@ def test_listening_beyond_this_machine_without_a_login_warns(
         assert host in warning and "--auth" in warning
 
 
+def test_votes_are_limited_per_client(chat_settings: Settings, assistant: Any, tmp_path: Path) -> None:
+    import gradio as gr
+    from starlette.requests import Request
+
+    from assistant.chat import _feedback_handlers, respond
+    from assistant.chat_engine import Engine
+    from assistant.chat_limits import VOTES_PER_WINDOW
+
+    *_, (_, turns, *_) = respond(Engine(chat_settings, assistant), ANTI_MAG, [], [], "extractive", 5)
+    index = turns[0]["message_index"]
+    vote, _ = _feedback_handlers(gr, chat_settings.with_(home=tmp_path))
+
+    def request(host: str) -> gr.Request:
+        return gr.Request(
+            Request({"type": "http", "method": "POST", "path": "/", "headers": [], "client": (host, 1)})
+        )
+
+    def like() -> gr.LikeData:
+        return gr.LikeData(None, {"index": index, "value": "", "liked": True})
+
+    for _ in range(VOTES_PER_WINDOW + 3):
+        vote(turns, like(), request("127.0.0.9"))
+    vote(turns, like(), request("127.0.0.10"))  # another client still counts
+    lines = (tmp_path / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == VOTES_PER_WINDOW + 1
+
+
 def raw_request(url: str, head: str, body: bytes = b"", source: str = "127.0.0.1") -> tuple[int, dict, str]:
     """Send ``head`` (request line and headers) and ``body`` on a fresh socket; return the
     status, headers and body of the response."""
