@@ -233,7 +233,13 @@ def sources_command(ctx: click.Context, as_json: bool) -> None:
 
 
 @main.command("chat")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to bind. Any other than loopback without --auth prints a warning: "
+    "bind to 127.0.0.1 behind a proxy with login instead (docs/DEPLOYMENT.md).",
+)
 @click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--share", is_flag=True, help="Create a public Gradio share link (off by default).")
 @click.option("--auth", help="Require login 'user:password' (or set CITEWISE_AUTH).")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from assistant.answer import REFUSAL, Answer, Citation
 
 BOTTOM_LINE = "Bottom line"
@@ -25,6 +27,24 @@ def pubmed_url(pmid: str) -> str:
 def doi_url(doi: str) -> str:
     """The resolver address of a DOI."""
     return f"https://doi.org/{doi}"
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` when it is an absolute http(s) address, else None.
+
+    Only such addresses, and the PubMed and DOI links built here, are ever shown as
+    links: a ``javascript:`` or ``data:`` URL in a corpus file must never become one.
+    """
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or not parts.netloc
+        or any(c.isspace() for c in url.strip())
+    ):
+        return None
+    return url.strip()
 
 
 def format_authors(authors: list[str]) -> str:
@@ -53,8 +73,8 @@ def format_reference(c: Citation) -> str:
         parts.append(f"PMID [{c.pmid}]({pubmed_url(c.pmid)}).")
     if c.doi:
         parts.append(f"doi: [{c.doi}]({doi_url(c.doi)}).")
-    elif c.url and not c.pmid:
-        parts.append(f"<{c.url}>")
+    elif safe_url(c.url) and not c.pmid:
+        parts.append(f"<{safe_url(c.url)}>")
     label = ", ".join(
         x for x in (c.evidence or c.study_type or c.kind, PROVENANCE.get(c.provenance or "")) if x
     )
