@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from assistant.answer import REFUSAL, Answer, Citation
@@ -81,8 +82,25 @@ def format_reference(c: Citation) -> str:
     return " ".join(p for p in parts if p) + f" — *{label}*"
 
 
+_BARE_URL = re.compile(r"(?<![`\w])((?:https?://|www\.)[^\s)>\]`]+)")
+
+
+def plain(text: str) -> str:
+    """Text that Markdown cannot turn into a link: "[x](url)" loses its link syntax and a
+    bare address is shown as code. Statements come from answerers (an LLM among them);
+    only the links built here, from checked identifiers, may be live."""
+    text = text.replace("](", "]\\(")
+    text = re.sub(r"<(?=(?:https?://|www\.))", "&lt;", text)
+    return _BARE_URL.sub(r"`\1`", text)
+
+
+def said(c: Citation) -> str:
+    """One statement with its [n], safe to render."""
+    return f"{plain(c.statement.rstrip())} [{c.n}]"
+
+
 def _bullet(c: Citation) -> str:
-    return f"- {c.statement.rstrip()} [{c.n}]"
+    return f"- {said(c)}"
 
 
 def render_lead(answer: Answer) -> str:
@@ -92,14 +110,14 @@ def render_lead(answer: Answer) -> str:
     if not leads:
         return ""
     if len(answer.parts) < 2:
-        return f"**{BOTTOM_LINE}:** " + " ".join(f"{c.statement.rstrip()} [{c.n}]" for c in leads)
+        return f"**{BOTTOM_LINE}:** " + " ".join(said(c) for c in leads)
     lines = [f"**{BOTTOM_LINE}**", ""]
     for i, part in enumerate(answer.parts):
         mine = [c for c in leads if c.part == i]
         if mine:
-            said = " ".join(f"{c.statement.rstrip()} [{c.n}]" for c in mine)
+            joined = " ".join(said(c) for c in mine)
             label = part.rstrip(" ?")
-            lines.append(f"- *{label[:1].upper() + label[1:]}?* {said}")
+            lines.append(f"- *{label[:1].upper() + label[1:]}?* {joined}")
     return "\n".join(lines)
 
 
