@@ -197,6 +197,17 @@ class ExtractiveAnswerer:
                     out.append(Candidate(passage, text, float(sim), hits, weights, vec))
         return out
 
+    def evidence(self, question: str, passages: list[Passage], limit: int = 20) -> list[Candidate]:
+        """The ``limit`` best-scoring sentences for ``question``, without repeats: the
+        numbered evidence the LLM answerer writes from."""
+        out: list[Candidate] = []
+        seen: set[str] = set()
+        for cand in sorted(self.candidates(question, passages), key=lambda c: -c.score):
+            if normalise(cand.text) not in seen and len(out) < limit:
+                seen.add(normalise(cand.text))
+                out.append(cand)
+        return out
+
     def answer(
         self, question: str, passages: list[Passage], on_token: Callable[[str], None] | None = None
     ) -> Draft:
