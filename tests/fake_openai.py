@@ -4,7 +4,7 @@ Its replies are scripted: a test passes a function from the request's messages t
 reply text, or to a ``Scripted`` reply that also sets how the server misbehaves (an
 error status, a trickle, a dropped connection, a reply that never ends). Everything else
 (HTTP, JSON, server-sent events, citewise's client) is the real thing. The server keeps
-every request body in ``.requests``, so a test can check what citewise sent.
+every request body in ``.requests`` (and its headers in ``.headers``), so a test can check what citewise sent.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 - http.server naming
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
         self.server.requests.append(body)
+        self.server.headers.append(dict(self.headers))
         if not self.path.endswith("/chat/completions"):
             self._send(404, {"error": {"message": f"no route {self.path}"}})
             return
@@ -127,6 +128,7 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.script = script
         self.requests: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
 
 
 @contextmanager

@@ -40,6 +40,10 @@ class _TooLarge(Exception):
     """The reply passed the byte cap."""
 
 
+class _Incomplete(Exception):
+    """The stream ended before the server said it was done."""
+
+
 @dataclass(frozen=True, slots=True)
 class Completion:
     """The text of a reply and why the server stopped (``stop``, ``length`` or None)."""
@@ -178,6 +182,16 @@ class ChatEndpoint:
                     ),
                 )
             )
+        except _Incomplete:
+            events.put(
+                (
+                    "error",
+                    BackendError(
+                        f"the LLM endpoint {self.base_url} closed the connection in the middle of its reply, before "
+                        "saying it was done; the server stopped or crashed. Check that it is running, and its log."
+                    ),
+                )
+            )
         except httpx.HTTPError as exc:
             events.put(("error", self._transport_error(exc)))
         except (ValueError, KeyError, IndexError, TypeError) as exc:
@@ -202,9 +216,10 @@ class ChatEndpoint:
             choice = json.loads(body)["choices"][0]
             events.put(("token", choice["message"].get("content") or ""))
             return choice.get("finish_reason")
-        finish = None
+        finish, complete = None, False
         for data in sse_data(chunks, max_bytes, cancel.is_set):
             if data == "[DONE]":
+                complete = True
                 break
             chunk = json.loads(data)
             if chunk.get("error"):
@@ -214,6 +229,9 @@ class ChatEndpoint:
                 if token:
                     events.put(("token", token))
                 finish = choice.get("finish_reason") or finish
+        if not (complete or finish):
+            # The body ended with neither a finish reason nor [DONE]: the server went away.
+            raise _Incomplete
         return finish
 
     def _status_error(self, response: Any) -> BackendError:

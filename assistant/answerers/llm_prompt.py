@@ -50,6 +50,21 @@ preferring guidelines and stronger evidence. Order the claims by how directly th
 - If no evidence sentence answers the question, reply {{"claims": [], "refusal": "<why>"}}."""
 
 
+# Text addressed to a language model rather than to a reader ("ignore previous
+# instructions", "you are an AI assistant"): not evidence, whatever document holds it.
+_ADDRESSES_MODEL = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:instructions?|rules|prompts?|guidelines above)\b"
+    r"|\bsystem prompt\b|\byou are (?:now )?an? (?:ai|assistant|language model|chatbot)\b"
+    r"|\b(?:assistant|ai|model|chatbot)s?,? (?:must|should) (?:now )?(?:say|answer|reply|tell|state)\b",
+    re.I,
+)
+
+
+def addresses_model(text: str) -> bool:
+    """True for a sentence that gives orders to a language model (a prompt injection)."""
+    return _ADDRESSES_MODEL.search(text) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """One numbered evidence sentence: its verbatim text and the passage it comes from."""

@@ -19,7 +19,14 @@ from typing import TYPE_CHECKING
 
 from assistant.answer import REFUSAL, Draft
 from assistant.answerers.llm_http import ChatEndpoint
-from assistant.answerers.llm_prompt import Evidence, build_messages, read_reply, request_body, to_claims
+from assistant.answerers.llm_prompt import (
+    Evidence,
+    addresses_model,
+    build_messages,
+    read_reply,
+    request_body,
+    to_claims,
+)
 from assistant.citations import normalise
 from assistant.passages import Passage
 from assistant.questions import statement_from_quote
@@ -70,6 +77,8 @@ class OpenAIAnswerer:
         if decision.refusal_reason:
             return decision
         evidence = self.evidence(question, passages, decision)
+        if not evidence:
+            return Draft(refusal_reason=NO_ANSWER, parts=decision.parts)
         messages = build_messages(question, evidence, secrets.token_hex(8))
         s = self.settings
         body = request_body(str(s.llm_model), messages, s.llm_output, s.llm_max_tokens, len(evidence))
@@ -121,9 +130,13 @@ class OpenAIAnswerer:
                 seen.add(key)
                 part = by_text[key].part if key in by_text else 0
                 chosen.append((cand.text, cand.passage, part))
+        orders = [text for text, _, _ in chosen if addresses_model(text)]
+        for text in orders:
+            logger.warning("left out of the evidence, as it gives orders to a model: %.120s", text)
+        usable = [item for item in chosen if item[0] not in orders]
         return [
             Evidence(n, text, passage, part, shown=_shown(text, passage))
-            for n, (text, passage, part) in enumerate(chosen, start=1)
+            for n, (text, passage, part) in enumerate(usable, start=1)
         ]
 
 
