@@ -58,7 +58,7 @@ _FRACTIONS = {"half": (45.0, 55.0), "halves": (45.0, 55.0), "third": (30.0, 37.0
 _NUMERAL = re.compile(r"\b(?:class|grade|level|stage|phase|type)\s+(I{1,3}|IV|V|VI{0,3}|\d+)\b", re.I)
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8"}
 _UNIT = re.compile(
-    r"%|\b(?:mg|g|kg|µg|mcg|ml|mL|m²|m2|IU|BTU|mmol|µmol|mm|cm|metres?|meters?|hours?|days?|weeks?|"
+    r"%|\b(?:mg|g|kg|µg|mcg|ml|mL|m²|m2|IU|BTU|mmol|µmol|mm|cm|metres?|meters?|seconds?|minutes?|hours?|days?|weeks?|"
     r"months?|years?)\b"
 )
 _NEGATION = re.compile(

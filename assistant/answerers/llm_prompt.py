@@ -270,7 +270,7 @@ def to_claims(reply: Reply, evidence: list[Evidence]) -> tuple[list[Claim], list
             role="lead" if raw.bottom_line else "evidence",
             part=cited.part if cited else 0,
         )
-        reason = _discard_reason(claim, numbers, cited, len(kept))
+        reason = _discard_reason(claim, numbers, cited, len(kept)) or _repeat_reason(claim, kept)
         if reason:
             dropped.append((claim, reason))
         else:
@@ -289,6 +289,12 @@ def _discard_reason(claim: Claim, numbers: list[int], cited: Evidence | None, ke
         return f"statement longer than {MAX_STATEMENT_CHARS} characters"
     if kept >= MAX_CLAIMS:
         return f"beyond the {MAX_CLAIMS} statements an answer holds"
+    return None
+
+
+def _repeat_reason(claim: Claim, kept: list[Claim]) -> str | None:
+    if any(k.quote == claim.quote and k.chunk_id == claim.chunk_id for k in kept):
+        return "restates a sentence that an earlier statement already restates"
     return None
 
 
