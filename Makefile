@@ -10,8 +10,8 @@ CITEWISE := $(VENV)/bin/citewise
 # Installed with its CPU build from this machine's disk; an unpinned torch pulls a multi-GB GPU build.
 TORCH := torch==2.13.0
 EVAL_HOME ?= $(CURDIR)/.citewise-home/eval
-# llama-cpp-python compiles llama.cpp from source (about 20 min on 2 cores); the wheel is
-# built once into this folder and reused, and pip's own wheel cache keeps a second copy.
+# llama-cpp-python compiles llama.cpp from source (two hours on the shared 2-core machine);
+# the wheel is built once into this folder and reused, and pip's wheel cache keeps a copy.
 LLM_WHEELS ?= $(CURDIR)/.cache/wheels
 LLAMA_CPP := llama-cpp-python==0.3.36
 

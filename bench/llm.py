@@ -64,6 +64,11 @@ def run(bot: Assistant, cases: list[dict], kb: KnowledgeBase) -> dict:
             stats["errors"].append(f"{case['id']}: {exc}")
             continue
         stats["latency"].append(time.perf_counter() - start)
+        print(
+            f"  {case['id']}: {time.perf_counter() - start:.1f} s, {len(answer.citations)} shown, "
+            f"{answer.dropped_claims} dropped",
+            flush=True,
+        )
         if tokens:
             stats["asked_model"] += 1
             stats["returned"] += len(read_reply("".join(tokens))[0].claims)
