@@ -28,7 +28,6 @@ from assistant.questions import split_question
 from evals.cases import Case, load_cases
 from ingest import Settings
 
-
 L2_CHOICES = (0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 
 

@@ -21,6 +21,7 @@ from assistant import selection, sentences
 from assistant.abbreviations import Synonyms
 from assistant.answer import REFUSAL, Claim, Draft, Role
 from assistant.answerers.base import Features
+from assistant.citations import normalise
 from assistant.facets import facets, kind_of
 from assistant.knowledge import KnowledgeBase
 from assistant.lexicon import WORD, stems
@@ -177,11 +178,17 @@ class ExtractiveAnswerer:
         return out
 
     def evidence(self, question: str, passages: list[Passage], limit: int = 20) -> list[Candidate]:
-        """The ``limit`` likeliest quotable sentences, best first (the LLM answerer's evidence)."""
-        eligible, rank = selection.eligible_candidates(
-            self.candidates(question, passages), self._question(question)
-        )
-        return sorted(eligible, key=lambda c: -rank[id(c)])[:limit]
+        """The ``limit`` likeliest quotable sentences for ``question``, best first and without
+        repeats: the numbered evidence the LLM answerer writes from."""
+        scored = self.candidates(question, passages)
+        rank = selection.relevance(scored, self._question(question))
+        out: list[Candidate] = []
+        seen: set[str] = set()
+        for cand in sorted(scored, key=lambda c: -rank[id(c)]):
+            if normalise(cand.text) not in seen and len(out) < limit:
+                seen.add(normalise(cand.text))
+                out.append(cand)
+        return out
 
     def _question(self, question: str) -> Question:
         """What the ranker needs to know about the question."""
