@@ -7,32 +7,21 @@ the checked claims, with a plain note of what the checks removed.
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any
 
 from assistant.chat import respond
 from assistant.chat_engine import Engine
 from ingest import Settings
-from tests.fake_openai import openai_server, passages_of
+from tests.fake_openai import claims_reply, evidence_of, openai_server
 
 QUESTION = "Does rituximab help anti-MAG neuropathy?"
 INVENTED = "Rituximab cured 97% of patients within a week"
 
 
-def first_sentence(text: str) -> str:
-    return re.split(r"(?<=[.!?])\s", text.strip(), maxsplit=1)[0]
-
-
 def reply(messages: list[dict[str, Any]]) -> str:
-    """One faithful claim, and one that says more than its (real) quote."""
-    passages = passages_of(messages)
-    real, other = first_sentence(passages[1]), first_sentence(passages[2])
-    claims = [
-        {"statement": real, "sources": [1], "quote": real},
-        {"statement": f"{INVENTED}.", "sources": [2], "quote": other},
-    ]
-    return json.dumps({"claims": claims})
+    """One faithful claim, and one that says more than its (real) evidence sentence."""
+    evidence = evidence_of(messages)
+    return claims_reply((1, evidence[1], True), (2, f"{INVENTED}."))
 
 
 def test_a_streamed_answer_shows_progress_then_only_checked_claims(
