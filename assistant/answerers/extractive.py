@@ -251,14 +251,7 @@ class ExtractiveAnswerer:
             )
         else:  # the likeliest sentence, whatever it says
             lead = [max(eligible, key=lambda c: rank[id(c)])]
-        covered = self._facets(part, scored_passages(scored), taken, limit)
-        if covered and self.features.bottom_line:
-            # A synthesis question's bottom line is its first facet (the tests of a
-            # work-up, the benefit of a treatment); the likeliest sentence joins the evidence.
-            lead, covered = covered[:1], [*covered[1:], *(c for c in lead if not _same_place(c, covered[0]))]
-        covered = [c for c in covered if not any(_same_place(c, t) for t in lead)][
-            : max(limit - len(lead), 0)
-        ]
+        covered = self._facets(part, scored_passages(scored), [*taken, *lead], limit - len(lead))
         evidence = selection.choose_evidence(
             eligible, rank, [*taken, *lead, *covered], limit - len(lead) - len(covered)
         )
