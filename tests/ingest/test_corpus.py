@@ -115,7 +115,7 @@ def test_broken_front_matter_is_explained(text: str, fragment: str) -> None:
 
 def test_crlf_line_endings_and_a_byte_order_mark_are_accepted(tmp_path: Path) -> None:
     text = front_matter() + "## Section\n\nFirst line.\nSecond line.\n"
-    (tmp_path / "doc.md").write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    (tmp_path / "test-doc.md").write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
     (doc,) = load_corpus(tmp_path)
     assert doc.text == "## Section\n\nFirst line.\nSecond line.\n"
     assert doc.sha256 == parse_markdown(text, "elsewhere.md").sha256
