@@ -30,9 +30,9 @@ FILES = ("manifest.json", "documents.json", "chunks.jsonl", "vectors.npy", "sent
 REPAIR_HINT = "run 'citewise doctor' to repair it (only what cannot be recovered is re-embedded)"
 
 
-def damaged(home: Path, detail: str) -> IndexDamagedError:
+def damaged(home: Path, detail: str, hint: str = REPAIR_HINT) -> IndexDamagedError:
     """The error for a damaged index: what is wrong, and the command that repairs it."""
-    return IndexDamagedError(f"the index in {home} is damaged: {detail}; {REPAIR_HINT}", detail)
+    return IndexDamagedError(f"the index in {home} is damaged: {detail}; {hint}", detail)
 
 
 def generation_dirs(index_dir: Path) -> list[Path]:
@@ -91,12 +91,22 @@ def read_json(path: Path, home: Path) -> Any:
     try:
         return json.loads(path.read_bytes())
     except FileNotFoundError as exc:
-        raise damaged(home, f"{where} is missing") from exc
+        raise damaged(home, f"{where} is missing", hint=_hint(path)) from exc
     except (OSError, ValueError, RecursionError) as exc:
-        raise damaged(home, f"{where} is unreadable ({_reason(exc)})") from exc
+        raise damaged(home, f"{where} is unreadable ({reason(exc)})", hint=_hint(path)) from exc
 
 
-def _reason(exc: BaseException) -> str:
+def _hint(path: Path) -> str:
+    if path.name == "documents.json":  # the one file that only the corpus can rebuild
+        return (
+            "run 'citewise ingest CORPUS_DIR' to rebuild it from the corpus "
+            "(unchanged documents reuse their stored vectors)"
+        )
+    return REPAIR_HINT
+
+
+def reason(exc: BaseException) -> str:
+    """A short cause for a message: an OSError's strerror, else the first line, bounded."""
     if isinstance(exc, OSError):
         return exc.strerror or type(exc).__name__
     text = str(exc).splitlines()
@@ -124,11 +134,9 @@ class LoadedGeneration:
         except IndexDamagedError:
             raise
         except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
-            raise damaged(self.home, f"{self.generation}: {_reason(exc)}") from exc
+            raise damaged(self.home, f"{self.generation}: {reason(exc)}") from exc
         except OSError as exc:
-            raise damaged(
-                self.home, f"{self.generation}/chunks.jsonl is unreadable ({_reason(exc)})"
-            ) from exc
+            raise damaged(self.home, f"{self.generation}/chunks.jsonl is unreadable ({reason(exc)})") from exc
         self._first_row: dict[str, int] = {}
         for i, c in enumerate(self.chunks):
             self._first_row.setdefault(c.doc_id, i)
@@ -183,7 +191,7 @@ class LoadedGeneration:
         try:
             index = Bm25Index(self.directory / "bm25", self.size)
         except Exception as exc:  # bm25s raises many types on missing or corrupt files
-            raise damaged(self.home, f"{self.generation}/bm25 is unreadable ({_reason(exc)})") from exc
+            raise damaged(self.home, f"{self.generation}/bm25 is unreadable ({reason(exc)})") from exc
         if index.rows != self.size:
             raise damaged(self.home, f"{self.generation}/bm25 holds {index.rows} rows, expected {self.size}")
         return index
@@ -204,7 +212,7 @@ def load_vectors(path: Path, rows: int, home: Path) -> np.ndarray:
     except FileNotFoundError as exc:
         raise damaged(home, f"{where} is missing") from exc
     except (OSError, ValueError, EOFError) as exc:
-        raise damaged(home, f"{where} is unreadable ({_reason(exc)})") from exc
+        raise damaged(home, f"{where} is unreadable ({reason(exc)})") from exc
     expected = (rows, Embedder.dimension)
     if array.dtype != np.float32 or array.shape != expected:
         raise damaged(home, f"{where} holds {array.dtype} {array.shape}, expected float32 {expected}")
@@ -237,7 +245,7 @@ def read_chunks(path: Path, documents: dict[str, dict[str, Any]]) -> tuple[list[
             try:
                 chunk = chunk_from_record(json.loads(line), documents)
             except (KeyError, TypeError, ValueError, RecursionError) as exc:
-                raise ValueError(f"chunks.jsonl line {number} is not a valid chunk ({_reason(exc)})") from exc
+                raise ValueError(f"chunks.jsonl line {number} is not a valid chunk ({reason(exc)})") from exc
             chunks.append(chunk)
             rows.append(row)
             row += len(chunk.sentences)

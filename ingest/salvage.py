@@ -38,6 +38,7 @@ from ingest.generation import (
     manifest_is_current,
     read_json,
     read_pointer,
+    reason,
 )
 from ingest.settings import Settings
 
@@ -189,10 +190,7 @@ def _piece(found: Salvage, name: str, read: Callable[[], Any]) -> Any:
     except IndexDamagedError as exc:
         found.damage.append(exc.detail)
     except Exception as exc:  # json, numpy and bm25s raise assorted types on corrupt files
-        text = str(exc).splitlines()
-        found.damage.append(
-            f"{found.generation}/{name} is unreadable ({(text[0] if text else type(exc).__name__)[:200]})"
-        )
+        found.damage.append(f"{found.generation}/{name} is unreadable ({reason(exc)})")
     logger.info("damaged: %s", found.damage[-1])
     return None
 

@@ -183,7 +183,7 @@ def open_repairing(settings: Settings) -> tuple[Any, str | None]:
         path.rename(aside)
         _forget_client(path)
         note = (
-            f"the Chroma store at {path} was corrupt ({exc.args[0].rsplit(': ', 1)[-1]}); moved it to "
+            f"the Chroma store at {path} was corrupt ({_reason(exc.__cause__ or exc)}); moved it to "
             f"{aside} and rebuilt it from the stored vectors (delete {aside} once you are satisfied)"
         )
         logger.warning(note)
