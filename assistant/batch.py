@@ -66,6 +66,8 @@ def answer_lines(assistant: Any, stream: BinaryIO, write: Callable[[str], None])
         try:
             item = _parse(raw, number)
             item_id = _item_id(item)
+            if "question" not in item:
+                raise InvalidQuestionError(f'line {number} has no "question"')
             answer = assistant.ask(question_text(item["question"]), id=item_id)
             write(jsonl_line(answer.model_dump(mode="json")))
             answered += 1
@@ -76,7 +78,7 @@ def answer_lines(assistant: Any, stream: BinaryIO, write: Callable[[str], None])
 
 
 def _parse(raw: bytes, number: int) -> dict[str, Any]:
-    """One input line as a JSON object with a question, or an InvalidQuestionError."""
+    """One input line as a JSON object, or an InvalidQuestionError saying why not."""
     try:
         text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
     except UnicodeDecodeError as exc:
@@ -93,8 +95,6 @@ def _parse(raw: bytes, number: int) -> dict[str, Any]:
         raise InvalidQuestionError(
             f'line {number} must be a JSON object such as {{"id": "q1", "question": "..."}}'
         )
-    if "question" not in item:
-        raise InvalidQuestionError(f'line {number} has no "question"')
     return item
 
 
