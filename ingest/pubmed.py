@@ -46,7 +46,7 @@ _DOI = re.compile(r"^10\.[0-9][0-9.]*/\S+$")
 _DOI_SUFFIX = " [doi]"
 # One record is a few kB; a "record" this long means the file is not an export.
 MAX_RECORD_CHARS = 1_000_000
-XML_BLOCK_BYTES = 1 << 20
+XML_BLOCK_BYTES = 1 << 16  # 64 kB: the tree built from one block is all that is held
 
 
 @dataclass(frozen=True, slots=True)
