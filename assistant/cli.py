@@ -126,7 +126,7 @@ def doctor_command(ctx: click.Context, quiet: bool) -> None:
 
     Example: citewise doctor
     """
-    from ingest.repair import repair_index
+    from ingest import repair_index
 
     report = repair_index(_settings(ctx), progress=None if quiet else _progress_bar)
     click.echo(report.summary())

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -21,8 +20,6 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ingest.errors import CorpusError
-
-logger = logging.getLogger(__name__)
 
 Kind = Literal["guideline", "research"]
 StudyType = Literal[
@@ -263,28 +260,6 @@ def load_markdown(path: Path) -> Document:
     return document
 
 
-Loader = Callable[[Path], Iterable[Document]]
-# Loaders whose files hold many PubMed records; a record already in the corpus (same
-# PMID or DOI) is skipped with a notice rather than refused as a duplicate.
-RECORD_SUFFIXES = (".nbib", ".medline", ".xml")
-
-
-def _loaders() -> dict[str, Loader]:
-    from ingest import loaders
-
-    table: dict[str, Loader] = {suffix: (lambda p: [load_markdown(p)]) for suffix in MARKDOWN_SUFFIXES}
-    table.update(loaders.LOADERS)
-    return table
-
-
-@dataclass(frozen=True, slots=True)
-class Corpus:
-    """The validated documents of a corpus directory, and the duplicate records skipped."""
-
-    documents: list[Document]
-    skipped: list[str]
-
-
 def corpus_files(root: Path) -> list[Path]:
     """List the files of a corpus directory that are documents (README and hidden files excluded).
 
@@ -295,97 +270,23 @@ def corpus_files(root: Path) -> list[Path]:
 
     files, problems = scan_corpus(root)
     if problems:
-        raise CorpusError(_summarise(problems))
+        raise CorpusError(summarise(problems))
     return files
 
 
 def load_corpus(root: Path) -> list[Document]:
-    """Load and validate every document under ``root`` (see ``read_corpus``)."""
-    return read_corpus(root).documents
-
-
-def read_corpus(root: Path) -> Corpus:
-    """Load and validate every document under ``root``.
-
-    All problems are collected, so a maintainer sees every broken file at once. PubMed
-    records (``.nbib``, ``.xml``) are read one at a time; a record whose PMID or DOI an
-    earlier document already has is skipped, and named in ``Corpus.skipped``.
+    """Load and validate every document under ``root`` (see ``ingest.scan.read_corpus``).
 
     Raises:
         CorpusError: any file is invalid, unsupported, or two documents share an id.
     """
-    from ingest.scan import scan_corpus
+    from ingest.scan import read_corpus
 
-    table = _loaders()
-    files, problems = scan_corpus(root)
-    refused = {p for p in files if p.suffix.lower() not in table and p.suffix.lower() not in SIDECAR_SUFFIXES}
-    primaries = {p.with_suffix("") for p in files if p.suffix.lower() not in SIDECAR_SUFFIXES}
-    for path in sorted(refused):
-        supported = ", ".join(sorted(set(table) | set(SIDECAR_SUFFIXES)))
-        problems.append(
-            f"{path}: unsupported file type '{path.suffix.lower() or path.name}'; supported: {supported}"
-        )
-    for path in files:
-        if path.suffix.lower() in SIDECAR_SUFFIXES and path.with_suffix("") not in primaries:
-            problems.append(
-                f"{path}: metadata file with no document beside it (expected e.g. {path.with_suffix('.pdf').name})"
-            )
-    # Curated documents first, so a PubMed record never displaces one.
-    ordered = sorted(
-        (p for p in files if p.suffix.lower() in table),
-        key=lambda p: (p.suffix.lower() in RECORD_SUFFIXES, str(p)),
-    )
-    books = _Books()
-    listed = set(files)
-    for path in ordered:
-        if any(
-            path.with_suffix(s).is_symlink() and path.with_suffix(s) not in listed for s in SIDECAR_SUFFIXES
-        ):
-            continue  # its sidecar is a refused link, already reported; never read it
-        try:
-            for doc in table[path.suffix.lower()](path):
-                books.add(doc, is_record=path.suffix.lower() in RECORD_SUFFIXES)
-        except CorpusError as exc:
-            problems.append(str(exc))
-        except OSError as exc:
-            problems.append(f"{path}: cannot read: {exc.strerror or exc}")
-    problems.extend(books.problems)
-    if problems:
-        raise CorpusError(_summarise(problems))
-    if not books.documents:
-        raise CorpusError(f"{root}: no documents found; add Markdown files with front matter")
-    for line in books.skipped:
-        logger.warning("skipped duplicate record %s", line)
-    return Corpus(books.documents, books.skipped)
+    return read_corpus(root).documents
 
 
-class _Books:
-    """Documents kept so far, by id, PMID and DOI, and what was skipped or clashed."""
-
-    def __init__(self) -> None:
-        self.documents: list[Document] = []
-        self.problems: list[str] = []
-        self.skipped: list[str] = []
-        self._ids: dict[str, str] = {}
-        self._keys: dict[str, Document] = {}
-
-    def add(self, doc: Document, *, is_record: bool) -> None:
-        keys = [f"PMID {doc.meta.pmid}"] if doc.meta.pmid else []
-        keys += [f"DOI {doc.meta.doi.lower()}"] if doc.meta.doi else []
-        if is_record and (seen := next((k for k in keys if k in self._keys), None)):
-            first = self._keys[seen]
-            self.skipped.append(f"{doc.path}: {doc.id} ({seen}, already in {first.path} as {first.id})")
-            return
-        if doc.id in self._ids:
-            self.problems.append(f"{doc.path}: duplicate id '{doc.id}' (also in {self._ids[doc.id]})")
-            return
-        self._ids[doc.id] = doc.path
-        for key in keys:
-            self._keys.setdefault(key, doc)
-        self.documents.append(doc)
-
-
-def _summarise(problems: list[str], limit: int = 20) -> str:
+def summarise(problems: list[str], limit: int = 20) -> str:
+    """Every problem of a corpus in one message, at most ``limit`` of them listed."""
     head = problems[:limit]
     more = f"\n... and {len(problems) - limit} more" if len(problems) > limit else ""
     noun = "problem" if len(problems) == 1 else "problems"

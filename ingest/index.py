@@ -38,10 +38,11 @@ import numpy as np
 
 from ingest import datadir, lexical, store
 from ingest.chunking import CHUNK_TOKENS, CHUNKER_VERSION, Chunk, chunk_text
-from ingest.corpus import Document, read_corpus
+from ingest.corpus import Document
 from ingest.embedding import Embedder, TokenCounter
 from ingest.generation import FORMAT_VERSION
-from ingest.salvage import Salvage, chunk_record, find_live
+from ingest.salvage import Reused, Salvage, chunk_record, find_live
+from ingest.scan import read_corpus
 from ingest.settings import Settings
 from ingest.vectors import Progress, ProgressFactory, fill_vectors
 
@@ -206,11 +207,7 @@ def write_index(
     if old is not None:
         old.verify_model(embedder)
     reused = {d.id: r for d in documents if old and d.id in plan.unchanged_ids and (r := old.reuse(d))}
-    counter = TokenCounter()
-    chunks = {
-        d.id: reused[d.id].chunks if d.id in reused else chunk_text(d.text, doc_id=d.id, count_tokens=counter)
-        for d in documents
-    }
+    chunks = _chunk_all(documents, reused)
     plan.total_chunks = sum(len(c) for c in chunks.values())
     gen = datadir.next_generation(settings.index_dir)
     # Unchanged documents and an intact collection: point the new generation at it.
@@ -218,23 +215,26 @@ def write_index(
     collection = keep or _collection_name(settings, gen)
     outcome = Outcome(plan, gen, written=True, notes=notes, new_collection=keep is None)
     with datadir.cleanup_on_failure(settings, gen, client, None if keep else collection):
-        (settings.index_dir / f"{gen}.tmp").mkdir()
+        tmp = settings.index_dir / f"{gen}.tmp"
+        tmp.mkdir()
         outcome.embedded, outcome.from_store = fill_vectors(
-            settings.index_dir / f"{gen}.tmp",
-            documents,
-            chunks,
-            reused,
-            previous,
-            embedder,
-            settings,
-            progress,
+            tmp, documents, chunks, reused, previous, embedder, settings, progress
         )
         _write_generation(
-            settings, gen, documents, chunks, collection, client, fill=keep is None, progress=progress
+            settings, gen, documents, chunks, collection, client, fill=not keep, progress=progress
         )
     store.drop_collections(client, keep=collection, owner=datadir.owner(settings.index_dir))
     datadir.remove_old_generations(settings.index_dir, keep=gen)
     return outcome
+
+
+def _chunk_all(documents: list[Document], reused: dict[str, Reused]) -> dict[str, list[Chunk]]:
+    """Each document's chunks: reused when it is unchanged, else chunked now."""
+    counter = TokenCounter()
+    return {
+        d.id: reused[d.id].chunks if d.id in reused else chunk_text(d.text, doc_id=d.id, count_tokens=counter)
+        for d in documents
+    }
 
 
 def _previous_collection(
@@ -305,8 +305,19 @@ def _write_generation(
         _fill_collection(
             client, collection, ordered, meta, np.load(tmp / "vectors.npy", mmap_mode="r"), progress
         )
-    sentence_count = sum(len(c.sentences) for c in ordered)
-    manifest = {
+    manifest = _manifest(settings, gen, documents, chunks, collection)
+    (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    datadir.fsync_tree(tmp)
+    tmp.rename(settings.index_dir / gen)
+    datadir.point_to(settings.index_dir, gen)
+
+
+def _manifest(
+    settings: Settings, gen: str, documents: list[Document], chunks: dict[str, list[Chunk]], collection: str
+) -> dict[str, Any]:
+    """What a generation was built with and from: written last, so it marks a complete one."""
+    ordered = [c for d in documents for c in chunks[d.id]]
+    return {
         "format": FORMAT_VERSION,
         "generation": gen,
         "model": Embedder.name,
@@ -316,15 +327,15 @@ def _write_generation(
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "corpus_sha256": hashlib.sha256("".join(d.sha256 for d in documents).encode()).hexdigest(),
         "store": {"location": store.describe_store(settings), "collection": collection},
-        "counts": {"documents": len(documents), "chunks": len(ordered), "sentences": sentence_count},
+        "counts": {
+            "documents": len(documents),
+            "chunks": len(ordered),
+            "sentences": sum(len(c.sentences) for c in ordered),
+        },
         "documents": {
             d.id: {"sha256": d.sha256, "path": d.path, "chunks": len(chunks[d.id])} for d in documents
         },
     }
-    (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
-    datadir.fsync_tree(tmp)
-    tmp.rename(settings.index_dir / gen)
-    datadir.point_to(settings.index_dir, gen)
 
 
 def _dump_object(fh: Any, entries: Iterator[tuple[str, Any]]) -> None:

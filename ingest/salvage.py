@@ -140,10 +140,11 @@ class Salvage:
         if self.manifest is not None or self.vectors is None or not self.compatible:
             return
         texts, rows = [], []
-        for doc_id, records in sorted(self.records.items())[:MODEL_SAMPLES] if self.records else []:
-            text = self.documents[doc_id]["text"] if self.documents else None
-            if text is not None and records:
-                texts.append(text[records[0]["start"] : records[0]["end"]])
+        samples = sorted(self.records.items())[:MODEL_SAMPLES] if self.records and self.documents else []
+        for doc_id, records in samples:
+            entry = self.documents.get(doc_id) if self.documents else None
+            if entry is not None and records:
+                texts.append(entry["text"][records[0]["start"] : records[0]["end"]])
                 rows.append(self._rows[doc_id][0])
         if not texts:
             return

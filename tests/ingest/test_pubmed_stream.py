@@ -16,8 +16,9 @@ from click.testing import CliRunner
 
 from assistant.cli import main
 from ingest import Embedder, load_corpus
-from ingest.corpus import MAX_FILE_BYTES, read_corpus
+from ingest.corpus import MAX_FILE_BYTES
 from ingest.loaders import load_medline, load_pubmed_xml
+from ingest.scan import read_corpus
 
 # One record's objects, one XML block's tree, and what the first validation compiles.
 STREAMING_PEAK = 4 << 20
