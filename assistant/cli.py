@@ -102,7 +102,9 @@ def ingest_command(ctx: click.Context, corpus_dir: Path, quiet: bool) -> None:
     """Build or update the index from CORPUS_DIR (default: ./corpus).
 
     Only changed documents are embedded; with nothing changed this is a no-op. A
-    failed or interrupted ingest leaves the previous index usable.
+    failed or interrupted ingest leaves the previous index usable. A damaged index is
+    repaired on the way (see `citewise doctor`), and PubMed records already in the
+    corpus (same PMID or DOI) are skipped and named.
 
     Example: citewise ingest corpus/
     """

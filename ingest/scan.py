@@ -1,6 +1,7 @@
 """Find and read the documents of a corpus directory.
 
-``scan_corpus`` lists the files, following symbolic links only inside the corpus. A link that leads out of the corpus (say, to ``/etc/shadow`` or a home directory) is
+``scan_corpus`` lists the files, following symbolic links only inside the corpus. A
+link that leads out of the corpus (say, to ``/etc/shadow`` or a home directory) is
 refused and named, and its target is never opened, so no error message can show its
 contents. A link to a file or folder inside the corpus is followed like the real thing;
 a folder reached twice (a loop, or two links to it) is read once.
