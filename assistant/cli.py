@@ -1,4 +1,4 @@
-"""The ``citewise`` command: ingest, ask, chat, eval, sources.
+"""The ``citewise`` command: ingest, ask, chat, eval, sources, doctor.
 
 Results go to stdout; progress bars and logs to stderr. A ``CitewiseError`` prints its
 message and exits 2; anything unexpected prints one line asking for a bug report and
@@ -111,8 +111,10 @@ def ingest_command(ctx: click.Context, corpus_dir: Path, quiet: bool, device: st
     """Build or update the index from CORPUS_DIR (default: ./corpus).
 
     Only changed documents are embedded; with nothing changed this is a no-op. A
-    failed or interrupted ingest leaves the previous index usable. CORPUS_DIR may hold
-    a lexicon.yaml (synonyms, term kinds, chat texts; see corpus/README.md).
+    failed or interrupted ingest leaves the previous index usable. A damaged index is
+    repaired on the way (see `citewise doctor`), and PubMed records already in the
+    corpus (same PMID or DOI) are skipped and named. CORPUS_DIR may hold a lexicon.yaml
+    (synonyms, term kinds, chat texts; see corpus/README.md).
 
     Example: citewise ingest corpus/
     """
@@ -125,10 +127,31 @@ def ingest_command(ctx: click.Context, corpus_dir: Path, quiet: bool, device: st
     click.echo(report.summary(), err=True)
 
 
+@main.command("doctor")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.pass_context
+@_guard
+def doctor_command(ctx: click.Context, quiet: bool) -> None:
+    """Check every file of the index and repair what is damaged.
+
+    Rebuilds each missing or broken piece from what survives (a lost CURRENT pointer,
+    chunk or sentence vectors, BM25, the manifest, a corrupt Chroma store) without the
+    corpus, re-embedding only what cannot be recovered, and says what it did. Exits 0
+    when the index is healthy or repaired, 2 when it cannot be repaired.
+
+    Example: citewise doctor
+    """
+    from ingest import repair_index
+
+    report = repair_index(_settings(ctx), progress=None if quiet else _progress_bar)
+    click.echo(report.summary())
+
+
 def _progress_bar(total: int, desc: str) -> Any:
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, unit="text", file=sys.stderr, dynamic_ncols=True)
+    unit = "vector" if desc == "storing" else "text"
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True)
 
 
 def _ask_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -155,8 +178,9 @@ def _ask_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (see DESIGN.md).")
 @click.option(
     "--jsonl",
-    type=click.File("r", encoding="utf-8"),
-    help='Batch: read lines {"id": ..., "question": ...} from FILE or -.',
+    type=click.File("rb"),
+    help='Batch: read lines {"id": ..., "question": ...} from FILE or -; write one JSON line '
+    "per line, an error object for a bad one; exit 2 if any line was bad.",
 )
 @_ask_options
 @click.pass_context
@@ -166,10 +190,13 @@ def ask_command(ctx: click.Context, question: str | None, as_json: bool, jsonl: 
 
     Example: citewise ask --json "What proportion of patients responded to treatment?"
     """
+    from assistant.batch import question_text
     from assistant.pipeline import Assistant
 
     if (question is None) == (jsonl is None):
         raise click.UsageError("give either a QUESTION or --jsonl FILE")
+    if question is not None:
+        question_text(question)  # before loading the model: bytes that are not UTF-8
     assistant = Assistant(_settings(ctx, **options))
     if jsonl is not None:
         _ask_batch(assistant, jsonl)
@@ -178,22 +205,22 @@ def ask_command(ctx: click.Context, question: str | None, as_json: bool, jsonl: 
     click.echo(answer.model_dump_json(indent=2) if as_json else answer.answer)
 
 
-def _ask_batch(assistant: Any, lines: Any) -> None:
-    """One JSON object per input line; a bad line is reported on that line only."""
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        item_id: Any = None
-        try:
-            item = json.loads(line)
-            if not isinstance(item, dict):
-                raise ValueError("each line must be a JSON object")
-            item_id = item.get("id")
-            answer = assistant.ask(item.get("question"), id=None if item_id is None else str(item_id))
-            click.echo(answer.model_dump_json())
-        except (CitewiseError, ValueError) as exc:
-            click.echo(json.dumps({"id": item_id, "line": number, "error": str(exc)}))
+def _ask_batch(assistant: Any, stream: Any) -> None:
+    """One JSON line per input line, flushed as it is written; exit 2 if any line was bad."""
+    from assistant.batch import answer_lines
+
+    def write(line: str) -> None:
+        sys.stdout.write(line)
         sys.stdout.flush()
+
+    summary = answer_lines(assistant, stream, write)
+    if summary.failed:
+        click.echo(
+            f"error: {summary.failed} of {summary.answered + summary.failed} lines could not be answered; "
+            "their error objects are on stdout, in place",
+            err=True,
+        )
+        sys.exit(2)
 
 
 @main.command("sources")

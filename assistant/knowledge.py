@@ -15,9 +15,8 @@ from assistant.passages import Passage, Source
 from assistant.topics import TopicIndex, build_topics, off_topic
 from ingest import Embedder, IndexMismatchError, Settings, StoreError, load_generation
 from ingest.embedding import model_cache
-from ingest.lexical import Bm25Index
 from ingest.lexicon import Lexicon, stored_lexicon
-from ingest.store import describe_store, get_collection, open_client
+from ingest.store import ExactSearch, describe_store, get_collection, is_writable, open_client
 
 logger = logging.getLogger(__name__)
 
@@ -36,11 +35,11 @@ class KnowledgeBase:
         self.chunks = generation.chunks
         self.sentence_rows = generation.sentence_rows
         # Memory-mapped: the page cache holds what queries touch (hundreds of MB at 100k chunks).
-        self.sentence_vectors = np.load(generation.directory / "sentences.npy", mmap_mode="r")
+        self.sentence_vectors = generation.sentence_vectors()
         self.sources = {doc_id: Source.from_meta(d["meta"]) for doc_id, d in generation.documents.items()}
         self.texts = {doc_id: d["text"] for doc_id, d in generation.documents.items()}
         self.row_of = {c.id: i for i, c in enumerate(self.chunks)}
-        self.bm25 = Bm25Index(generation.directory / "bm25", len(self.chunks))
+        self.bm25 = generation.bm25()
         self.lexicon: Lexicon = stored_lexicon(generation.directory)
         self.synonyms = Synonyms.for_corpus(self.texts.values(), self.lexicon.synonyms)
 
@@ -135,7 +134,9 @@ class KnowledgeBase:
 
     @cached_property
     def collection(self) -> Any:
-        """The Chroma collection of this generation."""
+        """The Chroma collection of this generation; for the embedded store, an exact
+        search over the generation's stored vectors where Chroma cannot be used (a
+        read-only data directory, a damaged store: ``ingest.store.ExactSearch``)."""
         name = self.manifest["store"]["collection"]
         where = describe_store(self.settings)
         if self.manifest["store"]["location"] != where:
@@ -143,6 +144,21 @@ class KnowledgeBase:
                 f"the index was built for the store at {self.manifest['store']['location']}, "
                 f"not {where}; run 'citewise ingest' with this store"
             )
+        if self.settings.chroma_url:
+            return self._chroma_collection(name, where)
+        if not is_writable(self.settings):
+            logger.info("%s is read-only: answering from the stored vectors", where)
+            return self._exact_search(name)
+        try:
+            return self._chroma_collection(name, where)
+        except (IndexMismatchError, StoreError) as exc:
+            logger.warning("%s; answering from the stored vectors meanwhile (run 'citewise doctor')", exc)
+            return self._exact_search(name)
+
+    def _exact_search(self, name: str) -> ExactSearch:
+        return ExactSearch(self.generation.chunk_vectors(), [c.id for c in self.chunks], name)
+
+    def _chroma_collection(self, name: str, where: str) -> Any:
         client = open_client(self.settings)
         try:
             collection = get_collection(client, name)
@@ -177,13 +193,7 @@ class KnowledgeBase:
     @cached_property
     def chunk_vectors(self) -> np.ndarray:
         """The chunk vectors of this generation, memory-mapped (row i = chunk i)."""
-        vectors = np.load(self.generation.directory / "vectors.npy", mmap_mode="r")
-        if vectors.shape != (len(self.chunks), self.embedder.dimension):
-            raise IndexMismatchError(
-                f"{self.generation.directory / 'vectors.npy'} holds {vectors.shape[0]} vectors of dimension "
-                f"{vectors.shape[1]} for {len(self.chunks)} chunks; run 'citewise ingest' to rebuild"
-            )
-        return vectors
+        return self.generation.chunk_vectors()
 
     def dense(self, vector: np.ndarray, k: int) -> list[int]:
         """Rows of the ``k`` nearest chunks by cosine similarity.

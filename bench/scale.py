@@ -286,7 +286,7 @@ def tree_bytes(path: Path) -> int:
 
 
 BUILD_STAGES = {
-    "load_corpus": ("ingest.index", "load_corpus"),
+    "load_corpus": ("ingest.index", "read_corpus"),
     "chunking": ("ingest.index", "chunk_text"),
     "bm25": ("ingest.lexical", "build_bm25"),
     "chroma_add": ("ingest.store", "add_vectors"),

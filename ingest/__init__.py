@@ -28,13 +28,16 @@ from ingest.errors import (  # noqa: E402
     ConfigError,
     CorpusError,
     IndexBusyError,
+    IndexDamagedError,
     IndexMismatchError,
     IndexNotFoundError,
+    IndexWriteError,
     InvalidQuestionError,
     StoreError,
 )
 from ingest.generation import LoadedGeneration, current_generation, load_generation  # noqa: E402
 from ingest.index import IngestReport, build_index  # noqa: E402
+from ingest.repair import DoctorReport, repair_index  # noqa: E402
 from ingest.settings import Settings  # noqa: E402
 
 __all__ = [
@@ -45,12 +48,15 @@ __all__ = [
     "CitewiseError",
     "ConfigError",
     "CorpusError",
+    "DoctorReport",
     "Document",
     "Embedder",
     "FrontMatter",
     "IndexBusyError",
+    "IndexDamagedError",
     "IndexMismatchError",
     "IndexNotFoundError",
+    "IndexWriteError",
     "IngestReport",
     "InvalidQuestionError",
     "LoadedGeneration",
@@ -64,6 +70,7 @@ __all__ = [
     "load_corpus",
     "load_generation",
     "make_document",
+    "repair_index",
     "split_sentences",
 ]
 

@@ -9,6 +9,8 @@ codes or notices.
     ├── CorpusError           a corpus file is malformed (names the file and field)
     ├── IndexNotFoundError    no index yet: run `citewise ingest`
     ├── IndexMismatchError    index built with another model, dimension or chunker
+    ├── IndexDamagedError     a file of the live index is missing or unreadable: run `citewise doctor`
+    ├── IndexWriteError       a new index could not be written (disk full, ...); the old one still answers
     ├── IndexBusyError        another ingest holds the index lock
     ├── StoreError            the vector store (embedded or Chroma server) failed
     ├── InvalidQuestionError  empty or oversized question
@@ -36,6 +38,22 @@ class IndexNotFoundError(CitewiseError):
 
 class IndexMismatchError(CitewiseError):
     """Raised when the index was built with another embedding model or chunker."""
+
+
+class IndexDamagedError(CitewiseError):
+    """Raised when a file of the live index generation is missing, unreadable or inconsistent.
+
+    ``detail`` names the damaged file and what is wrong with it, without the advice.
+    """
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail or message
+
+
+class IndexWriteError(CitewiseError):
+    """Raised when writing a new index generation fails (a full disk, a read-only directory);
+    everything written is removed again and the previous generation keeps answering."""
 
 
 class IndexBusyError(CitewiseError):

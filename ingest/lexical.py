@@ -44,6 +44,11 @@ class Bm25Index:
         self._stemmer = _stemmer()
         self.size = size
 
+    @property
+    def rows(self) -> int:
+        """Number of chunks the saved index holds."""
+        return int(self._retriever.scores["num_docs"])
+
     def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Return the rows and scores of the ``k`` best chunks (positive scores only)."""
         tokens = tokenize([query], self._stemmer)

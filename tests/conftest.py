@@ -73,3 +73,22 @@ def assistant(index_settings: Settings, knowledge):
     from assistant.pipeline import Assistant
 
     return Assistant(index_settings, knowledge)
+
+
+@pytest.fixture
+def shared_model(monkeypatch: pytest.MonkeyPatch, embedder: Embedder) -> Embedder:
+    """Every ``Embedder()`` that the CLI creates in this process is the session's model.
+
+    The same real model, loaded once rather than once per command, so tests can run
+    many real ``citewise`` commands in-process (CliRunner) in reasonable time.
+    """
+    import assistant.knowledge
+    import ingest.index
+
+    class Shared(Embedder):
+        def __new__(cls) -> Embedder:  # type: ignore[misc]
+            return embedder
+
+    monkeypatch.setattr(ingest.index, "Embedder", Shared)
+    monkeypatch.setattr(assistant.knowledge, "Embedder", Shared)
+    return embedder

@@ -6,6 +6,7 @@ each is dropped into a copy of the two-document test corpus.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -87,6 +88,14 @@ def test_non_utf8_error_names_the_byte_offset(small_corpus: Path) -> None:
         ({"pmid": "PMC123"}, ["'pmid'", "digits only"]),
         ({"study_type": "anecdote"}, ["'study_type'", "'anecdote'"]),
         ({"colour": "blue"}, ["unknown field 'colour'", "allowed: id, kind, title"]),
+        ({"id": 123}, ["'id'", "valid string", "got 123"]),
+        ({"authors": ["Fixture A", "  "]}, ["'authors' must not contain an empty name"]),
+        ({"url": "javascript:alert(1)"}, ["'url' must be a web address starting with http"]),
+        ({"url": "data:text/html,<script>"}, ["'url' must be a web address"]),
+        ({"url": "https://exa mple.org"}, ["'url' must be a web address"]),
+        ({"doi": "https://doi.org/10.1002/x"}, ["'doi' must be a DOI", "without https://doi.org/"]),
+        ({"markers": {None: "x"}}, ["'markers'", "keys must be reference numbers"]),
+        ({"title": "x" * 5000, "year": "twenty"}, ["'year'", "got 'twenty'"]),
     ],
 )
 def test_invalid_field_names_file_and_field(changes: dict, fragments: list[str]) -> None:
@@ -115,7 +124,7 @@ def test_broken_front_matter_is_explained(text: str, fragment: str) -> None:
 
 def test_crlf_line_endings_and_a_byte_order_mark_are_accepted(tmp_path: Path) -> None:
     text = front_matter() + "## Section\n\nFirst line.\nSecond line.\n"
-    (tmp_path / "doc.md").write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    (tmp_path / "test-doc.md").write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
     (doc,) = load_corpus(tmp_path)
     assert doc.text == "## Section\n\nFirst line.\nSecond line.\n"
     assert doc.sha256 == parse_markdown(text, "elsewhere.md").sha256
@@ -170,4 +179,33 @@ def test_corpus_path_that_is_a_file(tmp_path: Path) -> None:
 
 def test_empty_corpus_directory(tmp_path: Path) -> None:
     with pytest.raises(CorpusError, match="no documents found"):
+        load_corpus(tmp_path)
+
+
+def test_yaml_1_1_scalars_stay_text() -> None:
+    text = (
+        "---\nid: test-doc\nkind: research\ntitle: yes\nauthors: [on]\nyear: 2020\n"
+        "pmid: 0755\nvolume_pages: 1:20\nnote: 2020-01-01\n---\nBody.\n"
+    )
+    meta = parse_markdown(text, "test-doc.md").meta
+    assert (meta.title, meta.authors, meta.pmid) == ("yes", ["on"], "0755")
+    assert (meta.volume_pages, meta.note) == ("1:20", "2020-01-01")
+
+
+@pytest.mark.parametrize("value", ["0x1F", "0o37", "1_000", "1:20"])
+def test_pmid_written_as_another_kind_of_number_is_refused(value: str) -> None:
+    text = f"---\nid: test-doc\nkind: research\ntitle: T\nauthors: [A]\nyear: 2020\npmid: {value}\n---\nB.\n"
+    with pytest.raises(CorpusError, match=f"'pmid' must be digits only, got '{re.escape(value)}'"):
+        parse_markdown(text, "test-doc.md")
+
+
+def test_a_huge_value_is_shortened_in_the_message() -> None:
+    with pytest.raises(CorpusError) as caught:
+        parse_markdown(front_matter(year="9" * 100_000) + "Body.\n", "test-doc.md")
+    assert len(str(caught.value)) < 500 and "..." in str(caught.value)
+
+
+def test_markdown_id_must_equal_the_file_name(tmp_path: Path) -> None:
+    (tmp_path / "other-name.md").write_text(front_matter() + "Body.\n")
+    with pytest.raises(CorpusError, match="'id' is 'test-doc' but the file is named other-name.md"):
         load_corpus(tmp_path)

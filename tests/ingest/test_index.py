@@ -274,18 +274,32 @@ def test_missing_collection_is_restored(settings: Settings, small_corpus: Path, 
     report = ingest(settings, small_corpus, embedder)
     assert report.embedded_texts == 0  # vectors come from the generation's files
     assert report.changed and report.generation != old.generation
-    assert "index updated" in report.summary()
+    assert report.summary().startswith("index repaired:")
+    assert (
+        f"repaired: the Chroma collection {old.manifest['store']['collection']} was missing"
+        in report.summary()
+    )
     generation = load_generation(settings)
     assert live_collection(settings, generation).count() == generation.size == old.size
     assert_answers(settings, embedder)
 
 
-def test_unreadable_previous_generation_is_rebuilt(settings: Settings, small_corpus: Path, embedder) -> None:
+def test_unreadable_chunk_file_is_rebuilt_without_embedding(
+    settings: Settings, small_corpus: Path, embedder
+) -> None:
     first = ingest(settings, small_corpus, embedder)
+    before = load_generation(settings)
+    stored = {doc_id: before.vectors_of(doc_id) for doc_id in ("test-guideline", "test-trial")}
     (settings.index_dir / first.generation / "chunks.jsonl").write_text("{not json")
     report = ingest(settings, small_corpus, embedder)
-    assert report.changed and report.embedded_texts == first.embedded_texts
-    assert load_generation(settings).size == first.chunks
+    # The manifest proves the chunker, so re-chunking the stored texts gives the same rows.
+    assert report.changed and report.embedded_texts == 0
+    assert "chunks.jsonl is unreadable" in report.summary()
+    after = load_generation(settings)
+    assert after.chunks == before.chunks
+    for doc_id, vectors in stored.items():
+        for kept, old in zip(after.vectors_of(doc_id), vectors, strict=True):
+            assert np.array_equal(kept, old)
 
 
 def test_ingest_refuses_while_another_holds_the_lock(
