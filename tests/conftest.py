@@ -86,7 +86,7 @@ def shared_model(monkeypatch: pytest.MonkeyPatch, embedder: Embedder) -> Embedde
     import ingest.index
 
     class Shared(Embedder):
-        def __new__(cls) -> Embedder:  # type: ignore[misc]
+        def __new__(cls, *_: object, **__: object) -> Embedder:  # type: ignore[misc]
             return embedder
 
     monkeypatch.setattr(ingest.index, "Embedder", Shared)

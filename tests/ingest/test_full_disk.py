@@ -96,7 +96,7 @@ def test_full_disk_exits_2_and_leaves_the_old_index_answering(
     assert collections(home) == before_collections
     assert snapshot(Settings(home=home)) == before_files
     after = citewise(home, "ask", "--json", QUESTION)
-    assert after.exit_code == 0
+    assert after.exit_code == 0, after.output
     drop = ("timings_ms",)
     strip = lambda text: {k: v for k, v in json.loads(text).items() if k not in drop}  # noqa: E731
     assert strip(after.stdout) == strip(before_answer.stdout)
