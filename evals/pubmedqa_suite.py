@@ -1,0 +1,238 @@
+"""``citewise eval --suite pubmedqa``: real PubMed abstracts, indexed and left out.
+
+The suite writes a corpus of ``indexed`` PubMedQA abstracts (neutral titles, the
+conclusion as the last section; see ``evals.pubmedqa``) into a working directory,
+ingests it with the real pipeline, and asks the question of every indexed abstract and
+of ``left_out`` abstracts that are not in the corpus. Each system runs over the same
+index in the same process: the configured one (hybrid retrieval by default), which the
+gate judges, and the plain LangChain baseline (retriever ``langchain``), for comparison.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant import Assistant, KnowledgeBase
+from evals import pubmedqa_report as render
+from evals.controls import apply_control
+from evals.pubmedqa import (
+    SPLITS,
+    Question,
+    assign_splits,
+    load_abstracts,
+    make_questions,
+    split_abstracts,
+    write_corpus,
+)
+from evals.pubmedqa_gate import check_gate, load_gate
+from evals.pubmedqa_metrics import QuestionResult, Summary, grade, summarise_splits
+from evals.runner import build_assistant
+from ingest import ConfigError, Embedder, Settings, build_index
+from ingest.index import Progress, ProgressFactory
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_INDEXED = 100
+DEFAULT_LEFT_OUT = 50
+BASELINE = "langchain"
+# A working directory holding this file was made by the suite and may be rewritten.
+MARKER = ".citewise-pubmedqa"
+
+
+@dataclass(frozen=True, slots=True)
+class SuiteOptions:
+    """What ``citewise eval --suite pubmedqa`` was asked to do."""
+
+    indexed: int = DEFAULT_INDEXED
+    left_out: int = DEFAULT_LEFT_OUT
+    workdir: Path | None = None
+    retriever: str = "hybrid"
+    control: str | None = None
+    baseline: bool = True
+    gate_file: Path | None = None
+    reports: Path = Path("reports")
+
+
+@dataclass(frozen=True, slots=True)
+class SystemRun:
+    """Every question asked of one system, graded, with summaries by split."""
+
+    retriever: str
+    answerer: str
+    gated: bool
+    results: tuple[QuestionResult, ...]
+    summaries: dict[str, Summary]
+
+
+@dataclass(frozen=True, slots=True)
+class SuiteReport:
+    """One run of the suite: sizes, systems side by side, the gate's verdict."""
+
+    indexed: int
+    left_out: int
+    questions: dict[str, dict[str, int]]
+    runs: tuple[SystemRun, ...]
+    failures: tuple[str, ...]
+    gate_file: str
+    ingest_s: float
+    wall_s: float
+    index: dict[str, str] = field(default_factory=dict)
+    date: str = field(default_factory=lambda: dt.date.today().isoformat())
+
+    @property
+    def passed(self) -> bool:
+        """True when the gated system met every threshold on both splits."""
+        return not self.failures
+
+
+@contextmanager
+def working_directory(workdir: Path | None) -> Iterator[Path]:
+    """``workdir`` checked for use, or a temporary directory removed afterwards.
+
+    Raises:
+        ConfigError: ``workdir`` is a file, or a non-empty directory that the suite did
+            not make (it may hold someone's index).
+    """
+    if workdir is None:
+        with tempfile.TemporaryDirectory(prefix="citewise-pubmedqa-") as tmp:
+            (Path(tmp) / MARKER).touch()
+            yield Path(tmp)
+        return
+    if workdir.exists() and not workdir.is_dir():
+        raise ConfigError(f"--workdir {workdir} is a file; give a directory for the suite's corpus and index")
+    if workdir.is_dir() and any(workdir.iterdir()) and not (workdir / MARKER).exists():
+        raise ConfigError(
+            f"--workdir {workdir} is not empty and was not made by the pubmedqa suite; "
+            "give a new or empty directory (the suite writes a corpus and an index there)"
+        )
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / MARKER).touch()
+    yield workdir
+
+
+def ask_all(
+    assistant: Assistant,
+    questions: Sequence[Question],
+    documents: dict[str, str],
+    bar: Progress | None = None,
+) -> list[QuestionResult]:
+    """Ask every question through the chain, timing the whole ``ask``, and grade it."""
+    results = []
+    for question in questions:
+        start = time.perf_counter()
+        answer = assistant.ask(question.abstract.question, id=question.id)
+        result = grade(question, answer, documents, (time.perf_counter() - start) * 1000)
+        logger.info("%s: refused=%s cited=%s", question.id, result.refused, result.cited)
+        results.append(result)
+        if bar is not None:
+            bar.update(1)
+    return results
+
+
+def run_system(
+    assistant: Assistant,
+    retriever: str,
+    questions: Sequence[Question],
+    documents: dict[str, str],
+    *,
+    gated: bool,
+    progress: ProgressFactory | None = None,
+) -> SystemRun:
+    """One system over every question, warm: one untimed question first, no cached vectors."""
+    assistant.ask(questions[0].abstract.question)
+    assistant.kb.clear_query_cache()
+    bar = progress(len(questions), f"asking ({retriever})") if progress else None
+    try:
+        results = ask_all(assistant, questions, documents, bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    return SystemRun(
+        retriever=retriever,
+        answerer=assistant.answerer.name,
+        gated=gated,
+        results=tuple(results),
+        summaries=summarise_splits(results),
+    )
+
+
+def _count(questions: Sequence[Question], split: str) -> dict[str, int]:
+    """How many questions of ``split`` have their abstract indexed, and how many not."""
+    inside = sum(q.split == split and q.in_corpus for q in questions)
+    return {"in_corpus": inside, "left_out": sum(q.split == split for q in questions) - inside}
+
+
+def _systems(options: SuiteOptions) -> list[tuple[str, bool]]:
+    """(retriever, gated) for each system to run: the gated one first."""
+    systems = [(options.retriever, True)]
+    if options.baseline and options.retriever != BASELINE:
+        systems.append((BASELINE, False))
+    return systems
+
+
+def run(settings: Settings, options: SuiteOptions, progress: ProgressFactory | None = None) -> SuiteReport:
+    """Build the corpus and index, ask every question of every system, judge the gate.
+
+    Raises:
+        ConfigError: sizes beyond the dataset, an unusable working directory, or an
+            invalid gate file.
+    """
+    started = time.perf_counter()
+    gate = load_gate(options.gate_file)
+    abstracts = load_abstracts()
+    try:
+        indexed, left_out = split_abstracts(abstracts, indexed=options.indexed, left_out=options.left_out)
+    except ValueError as exc:
+        raise ConfigError(f"pubmedqa: {exc}; choose smaller --indexed/--left-out") from exc
+    questions = make_questions(indexed, left_out, assign_splits(abstracts))
+    with working_directory(options.workdir) as workdir:
+        # The suite's own embedded index, never the user's: a Chroma server is not used.
+        suite_settings = settings.model_copy(update={"home": workdir / "home", "chroma_url": None})
+        embedder = Embedder()
+        ingest_started = time.perf_counter()
+        build_index(
+            suite_settings, write_corpus(indexed, workdir / "corpus"), embedder=embedder, progress=progress
+        )
+        ingest_s = time.perf_counter() - ingest_started
+        kb = KnowledgeBase(suite_settings, embedder)
+        kb.warm_up()
+        runs = []
+        for retriever, gated in _systems(options):
+            assistant = build_assistant(suite_settings, kb, retriever)
+            if gated:
+                apply_control(assistant, options.control)
+            runs.append(run_system(assistant, retriever, questions, kb.texts, gated=gated, progress=progress))
+        index = kb.index_info()
+    judged = next(r for r in runs if r.gated)
+    return SuiteReport(
+        indexed=len(indexed),
+        left_out=len(left_out),
+        questions={s: _count(questions, s) for s in SPLITS},
+        runs=tuple(runs),
+        failures=tuple(check_gate(judged.summaries, gate)),
+        gate_file=str(options.gate_file or "evals/gate-pubmedqa.yaml"),
+        ingest_s=ingest_s,
+        wall_s=time.perf_counter() - started,
+        index=index,
+    )
+
+
+def main(
+    settings: Settings,
+    options: SuiteOptions,
+    echo: Callable[[str], object] = print,
+    progress: ProgressFactory | None = None,
+) -> bool:
+    """Run the suite, print the table and the gate's verdict, write reports; True when it passed."""
+    report = run(settings, options, progress)
+    echo(render.console(report))
+    echo("reports: " + ", ".join(str(p) for p in render.write_reports(report, options.reports)))
+    echo(render.verdict(report))
+    return report.passed
