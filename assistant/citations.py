@@ -82,23 +82,26 @@ def check_claims(
     return kept, dropped
 
 
-def order_claims(checked: list[CheckedClaim]) -> list[CheckedClaim]:
+def order_claims(checked: list[CheckedClaim], *, by_evidence: bool = True) -> list[CheckedClaim]:
     """The order an answer is read in: premise check, bottom line, then the evidence,
-    guidelines before research and stronger evidence first (stable within a level)."""
+    guidelines before research and (``by_evidence``) stronger evidence first, stable within
+    a level."""
     role_rank = {role: i for i, role in enumerate(ROLES)}
 
     def key(item: CheckedClaim) -> tuple[int, int, int]:
         source = item.passage.source
         if item.claim.role != "evidence":
             return (role_rank[item.claim.role], item.claim.part, 0)
-        return (role_rank["evidence"], not source.is_guideline, source.evidence_level)
+        return (role_rank["evidence"], not source.is_guideline, source.evidence_level if by_evidence else 0)
 
     return sorted(checked, key=key)
 
 
-def number_sources(checked: list[CheckedClaim]) -> tuple[list[CheckedClaim], dict[str, int]]:
+def number_sources(
+    checked: list[CheckedClaim], *, by_evidence: bool = True
+) -> tuple[list[CheckedClaim], dict[str, int]]:
     """Put claims in reading order (``order_claims``) and number sources by first use."""
-    ordered = order_claims(checked)
+    ordered = order_claims(checked, by_evidence=by_evidence)
     numbers: dict[str, int] = {}
     for item in ordered:
         numbers.setdefault(item.passage.source.id, len(numbers) + 1)

@@ -241,6 +241,30 @@ def chat_command(
     launch(_settings(ctx, auth=auth, **options), host=host, port=port, share=share, concurrency=concurrency)
 
 
+@main.command("calibrate")
+@click.option(
+    "--cases",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="Eval cases YAML of this corpus (its tune split is used). Default: the bundled cases "
+    "when the index is the bundled corpus, else questions generated from the corpus.",
+)
+@click.pass_context
+@_guard
+def calibrate_command(ctx: click.Context, cases: Path | None) -> None:
+    """Fit the refusal threshold to this corpus and store it with the index.
+
+    How sure the answerer must be before it answers depends on the corpus. This fits the
+    threshold on the corpus's own tune questions (never the held-out ones) and keeps it
+    beside the index; answers warn when the corpus changes after calibration.
+
+    Example: citewise calibrate --cases my-corpus-cases.yaml
+    """
+    from assistant.pipeline import Assistant
+    from evals.calibrate import run
+
+    run(Assistant(_settings(ctx)), cases, echo=click.echo)
+
+
 PUBMEDQA_OPTIONS = ("indexed", "left_out", "workdir", "control", "baseline")
 
 

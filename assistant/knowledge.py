@@ -9,7 +9,9 @@ from typing import Any
 import numpy as np
 
 from assistant.abbreviations import Synonyms
+from assistant.calibration import Calibration, load_calibration
 from assistant.passages import Passage, Source
+from assistant.topics import TopicIndex, build_topics, off_topic
 from ingest import Embedder, IndexMismatchError, Settings, StoreError, load_generation
 from ingest.lexical import Bm25Index
 from ingest.store import describe_store, get_collection, open_client
@@ -43,6 +45,43 @@ class KnowledgeBase:
         """Drug, test and condition terms of the corpus (curated and learned), for the
         statement check: a statement may not name one that its quote does not."""
         return self.synonyms.terms()
+
+    @cached_property
+    def calibration(self) -> Calibration:
+        """The refusal constants fitted to this corpus (``citewise calibrate``), or the default."""
+        return load_calibration(self.settings.index_dir)
+
+    def warnings(self) -> list[str]:
+        """What a reader of any answer from this index should know."""
+        if self.calibration.stale_for(self.manifest["corpus_sha256"]):
+            return [
+                "The corpus has changed since the refusal threshold was calibrated; "
+                "run 'citewise calibrate' to refit it."
+            ]
+        return []
+
+    @cached_property
+    def abbreviations(self) -> dict[str, str]:
+        """Short form -> long form, as the corpus defines them ("long form (SF)")."""
+        from assistant.abbreviations import learn_abbreviations
+
+        return dict(learn_abbreviations(self.texts.values()))
+
+    @cached_property
+    def topics(self) -> TopicIndex:
+        """What the corpus is about, learned from its titles, openings and repeated words."""
+        spans: dict[str, list[tuple[int, int]]] = {}
+        for chunk in self.chunks:
+            spans.setdefault(chunk.doc_id, []).extend(chunk.sentences)
+        documents = (
+            (self.sources[doc_id].title, text, [text[s:e] for s, e in spans.get(doc_id, [])])
+            for doc_id, text in self.texts.items()
+        )
+        return build_topics(documents, self.abbreviations)
+
+    def off_topic(self, question: str) -> tuple[str, ...] | None:
+        """The conditions that put ``question`` outside the corpus, or None (``assistant.topics``)."""
+        return off_topic(question, self.topics, self.abbreviations, self.synonyms.terms())
 
     def is_stale(self) -> bool:
         """True when an ingest has finished since this index was loaded."""

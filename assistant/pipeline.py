@@ -13,12 +13,13 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
-from assistant.answer import REFUSAL, Answer, Claim, DroppedClaim
-from assistant.answerers import get_answerer
+from assistant.answer import REFUSAL, Answer, Claim, Draft, DroppedClaim
+from assistant.answerers import Features, get_answerer
 from assistant.audit import write_audit_line
 from assistant.citations import CheckedClaim, check_claims, normalise, number_sources, to_citations
 from assistant.knowledge import KnowledgeBase
-from assistant.questions import statement_from_quote
+from assistant.passages import Passage
+from assistant.questions import split_question, statement_from_quote
 from assistant.render import render_markdown
 from assistant.retrieval import make_retriever
 from assistant.statements import unsupported_reason
@@ -50,10 +51,17 @@ def validate_question(question: Any, max_chars: int) -> str:
 class Assistant:
     """Loads the index and answerer once; answers questions through one chain."""
 
-    def __init__(self, settings: Settings, kb: KnowledgeBase | None = None, retriever: Any = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        kb: KnowledgeBase | None = None,
+        retriever: Any = None,
+        features: Features | None = None,
+    ) -> None:
         self.settings = settings
         self.kb = kb or KnowledgeBase(settings)
-        self.answerer = get_answerer(settings, self.kb)
+        self.features = features or Features()
+        self.answerer = get_answerer(settings, self.kb, self.features)
         self.retriever = retriever or make_retriever(
             self.kb, settings.retriever, settings.top_k, settings.candidates, settings.rrf_k
         )
@@ -73,15 +81,29 @@ class Assistant:
         state: dict[str, Any] = {"question": inputs} if isinstance(inputs, str) else dict(inputs)
         state["question"] = validate_question(state.get("question"), self.settings.max_question_chars)
         state["t0"] = time.perf_counter()
-        docs = self.retriever.invoke(state["question"], config)
-        state["passages"] = [self.kb.passage(d.metadata["row"], d.metadata.get("score", 0.0)) for d in docs]
+        state["passages"] = self.retrieve(state["question"], config)
         state["t_retrieve"] = time.perf_counter()
         return state
 
+    def retrieve(self, question: str, config: RunnableConfig | None = None) -> list[Passage]:
+        """The retrieved passages for ``question``; a compound question also gets each
+        part's own best passages, so that no part is answered from another's."""
+        queries = [question, *split_question(question)] if len(split_question(question)) > 1 else [question]
+        seen: dict[str, Passage] = {}
+        for query in queries:
+            for d in self.retriever.invoke(query, config):
+                passage = self.kb.passage(d.metadata["row"], d.metadata.get("score", 0.0))
+                seen.setdefault(passage.chunk_id, passage)
+        return list(seen.values())
+
     def _answer(self, state: dict[str, Any]) -> dict[str, Any]:
-        state["draft"] = self.answerer.answer(
-            state["question"], state["passages"], on_token=state.get("on_token")
-        )
+        question = state["question"]
+        outside = self.kb.off_topic(question) if self.features.topic_check else None
+        if outside:
+            named = " or ".join(f"“{c}”" for c in outside)
+            state["draft"] = Draft(refusal_reason=f"{REFUSAL} None of the sources is about {named}.")
+        else:
+            state["draft"] = self.answerer.answer(question, state["passages"], on_token=state.get("on_token"))
         state["t_answer"] = time.perf_counter()
         return state
 
@@ -92,7 +114,7 @@ class Assistant:
         dropped = [*draft.dropped, *dropped, *unsupported]
         for claim, reason in dropped:
             logger.warning("dropped a claim (%s): %.80s", reason, claim.statement)
-        ordered, numbers = number_sources(checked)
+        ordered, numbers = number_sources(checked, by_evidence=self.features.evidence_order)
         citations = to_citations(ordered, numbers)
         reason = draft.refusal_reason
         if not citations and reason is None:
@@ -107,6 +129,8 @@ class Assistant:
             parts=list(draft.parts),
             refused=not citations,
             refusal_reason=reason if not citations else None,
+            scope=self.kb.topics.describe() if not citations else None,
+            warnings=self.kb.warnings(),
             citations=citations,
             retrieved=[p.chunk_id for p in passages],
             dropped_claims=len(dropped),

@@ -78,7 +78,8 @@ def render_lead(answer: Answer) -> str:
         mine = [c for c in leads if c.part == i]
         if mine:
             said = " ".join(f"{c.statement.rstrip()} [{c.n}]" for c in mine)
-            lines.append(f"- *{part.rstrip(' ?')}?* {said}")
+            label = part.rstrip(" ?")
+            lines.append(f"- *{label[:1].upper() + label[1:]}?* {said}")
     return "\n".join(lines)
 
 

@@ -1,178 +1,208 @@
-"""Refusal calibration: how well do in-scope and out-of-scope questions separate?
+"""Fit the refusal threshold of one corpus: ``citewise calibrate``.
 
-For each question this asks the retriever for passages and the extractive answerer for
-its scored candidate sentences, and reports the *support* that decides refusal
-(``assistant.answerers.extractive.support``: the best score, similarity plus weighted
-concept coverage, among sentences that could be quoted and, when the question asks for a
-number, dose or duration, that provide one). A compound question is answered part by
-part, so its support is its best part's. ``MIN_SUPPORT`` should sit in the gap between
-the groups. The eval cases calibrate; a small held-out set, never used to choose
-values, checks.
+For each calibration question this retrieves passages and asks the extractive answerer
+for its scored candidate sentences, and takes the *support* that decides refusal
+(``assistant.selection.support``: the best score, similarity plus weighted concept
+coverage, among sentences that could be quoted and, when the question asks for a number,
+dose or duration, that provide one; a compound question is as strong as its best part).
+``MIN_SUPPORT`` is then put where it makes the fewest mistakes on those questions,
+counting an out-of-scope question answered as worse than an in-scope one refused
+(``ANSWERED_COST``): a wrong medical answer is worse than a short one. Among equally good
+thresholds it takes the middle of the widest gap.
 
-    python -m evals.calibrate [--home DIR]   # Markdown tables for evals/CALIBRATION.md
+The questions are, in order of preference: the corpus's own eval cases (``--cases``; the
+``tune`` split only, never ``heldout``), a suite's tune questions (``--suite pubmedqa``),
+or questions generated from the corpus (each document's opening sentence asked back as a
+question, in scope; unrelated clinical questions, out of scope).
+The result is stored with the index (``assistant.calibration``).
 """
 
 from __future__ import annotations
 
-import argparse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from assistant import Assistant
-from assistant.answerers.extractive import MIN_SUPPORT, ExtractiveAnswerer, support
+from assistant.answerers.extractive import ExtractiveAnswerer
+from assistant.calibration import Calibration, save_calibration
+from assistant.premise import split_premise
 from assistant.questions import asked_type, split_question
-from evals.cases import load_cases
-from ingest import Settings
+from assistant.selection import support
+from evals.cases import Case, check_sources, load_cases
 
-# Questions written for checking the threshold only; not eval cases, not used to pick it.
-HELD_OUT: tuple[tuple[str, bool], ...] = (
-    ("Is rituximab worth trying in anti-MAG neuropathy?", True),
-    ("What is anti-MAG neuropathy?", True),
-    ("What test should I order to diagnose anti-MAG neuropathy?", True),
-    ("Does plasmapheresis help patients with anti-MAG antibodies?", True),
-    ("Is nerve biopsy useful in IgM paraprotein neuropathy?", True),
-    ("Are anti-MAG antibodies pathogenic?", True),
-    ("What does the IWWM-8 consensus recommend?", True),
-    ("How does Waldenström macroglobulinemia relate to neuropathy?", True),
-    ("What is the Niermeijer prognostic model?", True),
-    ("Does IVIg help DADS neuropathy?", True),
-    ("Should I screen for lymphoma in IgM neuropathy?", True),
-    ("What did the Svahn study find about rituximab?", True),
-    ("How is CIDP treated with IVIg maintenance?", False),
-    ("How is multifocal motor neuropathy treated?", False),
-    ("Is rituximab safe in pregnancy?", False),
-    ("How do you treat chemotherapy-induced peripheral neuropathy?", False),
-    ("How is amyloid neuropathy diagnosed?", False),
-    ("What are the symptoms of vitamin B12 deficiency neuropathy?", False),
-    ("What is the life expectancy with multiple myeloma?", False),
-    ("What causes Charcot-Marie-Tooth disease?", False),
+# An out-of-scope question answered costs this many in-scope questions refused.
+ANSWERED_COST = 2.0
+# Out-of-scope probes for a corpus with no cases of its own: clinical questions on many
+# unrelated topics; those whose words the corpus uses are left out (see `generated`).
+OFF_TOPIC = (
+    "What is the first-line treatment for community-acquired pneumonia in adults?",
+    "How is acute appendicitis diagnosed in children?",
+    "What is the target blood pressure in chronic kidney disease?",
+    "Which antiemetic is safest in the first trimester of pregnancy?",
+    "How long should anticoagulation continue after a provoked deep vein thrombosis?",
+    "What is the recommended screening interval for colorectal cancer?",
+    "How is otitis media with effusion managed in toddlers?",
+    "What dose of vitamin D prevents fractures in older women?",
+    "Does cognitive behavioural therapy help chronic insomnia?",
+    "What are the indications for tonsillectomy?",
+    "How is gout flare treated in a patient on warfarin?",
+    "What is the capital of France?",
 )
 
 
 @dataclass(frozen=True, slots=True)
 class Probe:
-    """What the answerer sees for one question."""
+    """One calibration question and the support the answerer finds for it."""
 
-    label: str
+    question: str
     in_scope: bool
     support: float
-    untyped: float  # the support if the question asked for no particular kind of value
-    asks: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class Separation:
-    """The gap between the groups' refusal-test similarities, and its midpoint."""
-
-    in_scope_min: float
-    out_of_scope_max: float
-
-    @property
-    def midpoint(self) -> float:
-        """Halfway between the groups."""
-        return (self.in_scope_min + self.out_of_scope_max) / 2
-
-    @property
-    def separable(self) -> bool:
-        """True when every in-scope question scores above every out-of-scope one."""
-        return self.in_scope_min > self.out_of_scope_max
-
-
-def separation(probes: Sequence[Probe]) -> Separation:
-    """Lowest in-scope and highest out-of-scope similarity.
-
-    Raises:
-        ValueError: one of the groups is empty.
-    """
-    inside = [p.support for p in probes if p.in_scope]
-    outside = [p.support for p in probes if not p.in_scope]
-    if not inside or not outside:
-        raise ValueError("calibration needs both in-scope and out-of-scope questions")
-    return Separation(min(inside), max(outside))
+def probe(assistant: Assistant, answerer: ExtractiveAnswerer, question: str, in_scope: bool) -> Probe:
+    """Score one question the way the extractive answerer decides refusal."""
+    passages = assistant.retrieve(question)
+    premise, core = split_premise(question)
+    best = 0.0
+    for part in split_question(core):
+        text = f"{part} {premise}" if premise else part
+        best = max(best, support(answerer.candidates(text, passages), asked_type(part)))
+    return Probe(question, in_scope, best)
 
 
 def errors_at(probes: Sequence[Probe], threshold: float) -> tuple[int, int]:
     """(in-scope questions refused, out-of-scope questions answered) at ``threshold``."""
-    refused_in = sum(1 for p in probes if p.in_scope and p.support < threshold)
-    answered_out = sum(1 for p in probes if not p.in_scope and p.support >= threshold)
-    return refused_in, answered_out
+    refused = sum(1 for p in probes if p.in_scope and p.support < threshold)
+    answered = sum(1 for p in probes if not p.in_scope and p.support >= threshold)
+    return refused, answered
 
 
-def probe(
-    assistant: Assistant, answerer: ExtractiveAnswerer, label: str, question: str, in_scope: bool
-) -> Probe:
-    """Score one question the way the extractive answerer decides refusal."""
-    docs = assistant.retriever.invoke(question)
-    passages = [assistant.kb.passage(d.metadata["row"], d.metadata.get("score", 0.0)) for d in docs]
-    probes = []
-    for part in split_question(question):
-        candidates = answerer.candidates(part, passages)
-        asks = asked_type(part)
-        probes.append(Probe(label, in_scope, support(candidates, asks), support(candidates, None), asks))
-    return max(probes, key=lambda p: p.support)
+def fit_threshold(probes: Sequence[Probe], cost: float = ANSWERED_COST) -> float:
+    """The threshold with the least weighted error; the middle of the widest gap among ties.
+
+    Candidate thresholds sit halfway between neighbouring supports. E.g. in-scope supports
+    [0.9, 0.8] and out-of-scope [0.6, 0.85] give candidates 0.7, 0.825, 0.875; 0.875 makes
+    one mistake (0.8 refused, cost 1), 0.825 one (0.85 answered, cost 2): 0.875 wins.
+
+    Raises:
+        ValueError: no probes.
+    """
+    if not probes:
+        raise ValueError("no calibration questions")
+    values = sorted({p.support for p in probes})
+    cuts = [values[0] - 0.01, *((a + b) / 2 for a, b in zip(values, values[1:], strict=False)), values[-1] + 0.01]
+
+    def loss(t: float) -> float:
+        refused, answered = errors_at(probes, t)
+        return refused + cost * answered
+
+    least = min(loss(t) for t in cuts)
+    best = [t for t in cuts if loss(t) == least]
+    gaps = {t: min((abs(t - v) for v in values), default=0.0) for t in best}
+    return max(best, key=lambda t: gaps[t])
 
 
-def group_table(probes: Sequence[Probe]) -> list[str]:
-    """Min/max per group (in scope, out of scope)."""
+def calibrate(
+    assistant: Assistant, questions: Sequence[tuple[str, bool]], fitted_on: str
+) -> tuple[Calibration, list[Probe]]:
+    """Fit the threshold to ``questions`` (text, in scope?) and describe the fit."""
+    answerer = ExtractiveAnswerer(assistant.kb, min_support=0.0)
+    # A question the topic check refuses is decided whatever the threshold: leave it out.
+    probes = [
+        probe(assistant, answerer, q, inside) for q, inside in questions if assistant.kb.off_topic(q) is None
+    ]
+    threshold = round(fit_threshold(probes), 4)
+    refused, answered = errors_at(probes, threshold)
+    inside = sum(p.in_scope for p in probes)
+    outside = len(probes) - inside
+    calibration = Calibration(
+        min_support=threshold,
+        corpus_sha256=assistant.kb.manifest["corpus_sha256"],
+        fitted_on=fitted_on,
+        in_scope_refused=round(refused / inside, 4) if inside else None,
+        out_of_scope_answered=round(answered / outside, 4) if outside else None,
+    )
+    return calibration, probes
+
+
+def case_questions(cases: Sequence[Case]) -> list[tuple[str, bool]]:
+    """The tune cases as calibration questions (held-out cases are never used)."""
+    return [(c.question, not c.expect_refusal) for c in cases if c.split == "tune"]
+
+
+def generated(assistant: Assistant, limit: int = 40) -> list[tuple[str, bool]]:
+    """Questions made from the corpus itself: each document's opening sentence as an
+    in-scope question, and the unrelated questions whose rarer words it never uses."""
+    kb = assistant.kb
+    openings: list[str] = []
+    for doc_id in list(kb.texts)[:limit]:
+        first = next((c for c in kb.chunks if c.doc_id == doc_id), None)
+        if first and first.sentences:
+            s, e = first.sentences[0]
+            openings.append(f"What is known about this: {kb.texts[doc_id][s:e].rstrip('.')}?")
+    idf, _ = kb.idf
+    outside = [q for q in OFF_TOPIC if kb.off_topic(q) is not None or _unknown_share(q, idf) >= 0.5]
+    return [*((q, True) for q in openings), *((q, False) for q in outside)]
+
+
+def _unknown_share(question: str, idf: dict[str, float]) -> float:
+    from assistant.lexicon import stems
+
+    words = [w for w in stems(question) if len(w) > 3]
+    return sum(1 for w in words if w not in idf) / len(words) if words else 1.0
+
+
+def run(
+    assistant: Assistant,
+    cases_file: Path | None,
+    questions: Sequence[tuple[str, bool]] | None = None,
+    fitted_on: str | None = None,
+    echo: Callable[[str], object] = print,
+) -> Calibration:
+    """``citewise calibrate``: choose the questions, fit, store with the index, report."""
+    if questions is None:
+        cases = _usable_cases(assistant, cases_file)
+        if cases:
+            questions, fitted_on = case_questions(cases), f"{len(case_questions(cases))} tune cases"
+        else:
+            questions = generated(assistant)
+            fitted_on = f"{len(questions)} questions generated from the corpus"
+    calibration, probes = calibrate(assistant, questions, fitted_on or f"{len(questions)} questions")
+    path = save_calibration(assistant.settings.index_dir, calibration)
+    echo(render(calibration, probes))
+    echo(f"calibration stored in {path}")
+    return calibration
+
+
+def _usable_cases(assistant: Assistant, cases_file: Path | None) -> list[Case]:
+    """The eval cases that fit this index: the given file, or the bundled cases when every
+    source they name is in the index (i.e. the index is the bundled corpus)."""
+    cases = load_cases(cases_file)
+    known = set(assistant.kb.texts)
+    if cases_file is not None:
+        check_sources(cases, known, cases_file)
+        return cases
+    return cases if all(s in known for c in cases for s in c.expected_sources) else []
+
+
+def render(calibration: Calibration, probes: Sequence[Probe]) -> str:
+    """Markdown: the threshold, the mistakes it makes, and every probe by support."""
+    inside = [p.support for p in probes if p.in_scope]
+    outside = [p.support for p in probes if not p.in_scope]
     lines = [
-        "| group | questions | support min | max | untyped support min | max |",
-        "|---|---|---|---|---|---|",
-    ]
-    for label, in_scope in (("in scope", True), ("out of scope", False)):
-        group = [p for p in probes if p.in_scope == in_scope]
-        sims, scores = [p.support for p in group], [p.untyped for p in group]
-        lines.append(
-            f"| {label} | {len(group)} | {min(sims):.3f} | {max(sims):.3f} | {min(scores):.3f} | {max(scores):.3f} |"
-        )
-    return lines
-
-
-def render(cases: Sequence[Probe], held_out: Sequence[Probe], thresholds: Sequence[float]) -> str:
-    """Markdown: group ranges, errors per threshold, and every probe."""
-    gap = separation(cases)
-    lines = ["### Eval cases", "", *group_table(cases), ""]
-    lines.append(
-        f"Lowest in-scope {gap.in_scope_min:.3f}, highest out-of-scope {gap.out_of_scope_max:.3f}: "
-        f"{'separable' if gap.separable else 'overlapping'}, midpoint {gap.midpoint:.3f}. "
-        f"MIN_SUPPORT now {MIN_SUPPORT}."
-    )
-    lines += ["", "### Held-out questions", "", *group_table(held_out), ""]
-    lines += [
-        "### Errors by threshold",
+        f"MIN_SUPPORT = {calibration.min_support:.4f}, fitted on {calibration.fitted_on}.",
         "",
-        "| MIN_SUPPORT | cases: in-scope refused | out-of-scope answered | held-out: in-scope refused | out-of-scope answered |",
+        "| group | questions | support min | max | wrongly decided |",
         "|---|---|---|---|---|",
     ]
-    for t in thresholds:
-        (a, b), (c, d) = errors_at(cases, t), errors_at(held_out, t)
-        lines.append(f"| {t:.3f} | {a} | {b} | {c} | {d} |")
-    lines += [
-        "",
-        "### Every question",
-        "",
-        "| question | in scope | support | untyped support | asks |",
-        "|---|---|---|---|---|",
-    ]
-    for p in sorted([*cases, *held_out], key=lambda p: -p.support):
-        lines.append(
-            f"| {p.label} | {'yes' if p.in_scope else 'no'} | {p.support:.3f} | {p.untyped:.3f} | {p.asks or '—'} |"
-        )
+    refused, answered = errors_at(probes, calibration.min_support)
+    for label, group, wrong in (("in scope", inside, refused), ("out of scope", outside, answered)):
+        if group:
+            lines.append(f"| {label} | {len(group)} | {min(group):.3f} | {max(group):.3f} | {wrong} |")
+    lines += ["", "| support | in scope | decided | question |", "|---|---|---|---|"]
+    for p in sorted(probes, key=lambda p: -p.support):
+        decided = "answer" if p.support >= calibration.min_support else "refuse"
+        mark = "" if (decided == "answer") == p.in_scope else " ✗"
+        lines.append(f"| {p.support:.3f} | {'yes' if p.in_scope else 'no'} | {decided}{mark} | {p.question} |")
     return "\n".join(lines)
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """Print the calibration tables for the bundled cases and the current index."""
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--home", help="Data directory with the index (default: $CITEWISE_HOME).")
-    args = parser.parse_args(argv)
-    assistant = Assistant(Settings.from_env(home=args.home))
-    answerer = ExtractiveAnswerer(assistant.kb)
-    cases = [probe(assistant, answerer, c.id, c.question, not c.expect_refusal) for c in load_cases()]
-    held_out = [probe(assistant, answerer, f"held-out: {q}", q, inside) for q, inside in HELD_OUT]
-    print(render(cases, held_out, [0.65, 0.70, 0.72, 0.725, 0.73, 0.75, 0.80]))
-
-
-if __name__ == "__main__":
-    main()

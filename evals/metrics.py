@@ -24,6 +24,19 @@ Definitions, as reported by ``citewise eval``:
 - **refusal precision / recall**: precision is the fraction of refusals that were
   expected; recall the fraction of expected refusals that happened. With an empty
   denominator the value is 1.0 (nothing was wrongly refused, or nothing to refuse).
+- **lead accuracy**: of the answerable cases, the fraction whose bottom line (the
+  premise-check and lead claims: statements and quotes) states every ``lead`` fact of the
+  case. A refusal, or an answer without a bottom line, scores 0. On the false-premise
+  cases alone this is the **premise correction** rate.
+- **claim precision**: per answered, answerable case, the fraction of its claims that are
+  on topic (statement or quote matches a ``topic`` pattern or a fact alternative of the
+  case), averaged over cases.
+- **budget compliance**: of the answered cases, the fraction within their category's
+  length budget (most claims, most words of statements; ``budgets`` in the gate file).
+- **statement faithfulness**: of the claims shown, the fraction whose statement says no
+  more than its quote (``assistant.statements``: numbers, units, negation, vocabulary terms).
+- **neighbouring refusal**: the fraction of neighbouring-disease cases refused; **in-scope
+  refusal**: the fraction of answerable cases refused (wrong refusals).
 - **latency p50 / p95**: percentiles with linear interpolation between order statistics.
 """
 
@@ -60,6 +73,16 @@ def graded_text(markdown: str, quotes: Iterable[str]) -> str:
 def missing_facts(text: str, facts: Sequence[Sequence[str]]) -> list[list[str]]:
     """The facts none of whose alternatives occurs in ``text`` (case-insensitive)."""
     return [list(alts) for alts in facts if not any(re.search(p, text, re.IGNORECASE) for p in alts)]
+
+
+def matches_any(text: str, patterns: Iterable[str]) -> bool:
+    """True when any pattern occurs in ``text`` (case-insensitive)."""
+    return any(re.search(p, text, re.IGNORECASE) for p in patterns)
+
+
+def word_count(texts: Iterable[str]) -> int:
+    """Words (whitespace-separated) in ``texts`` together."""
+    return sum(len(t.split()) for t in texts)
 
 
 def fact_recall(found: int, total: int) -> float:

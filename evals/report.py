@@ -7,14 +7,20 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from evals.cases import Gate
-from evals.grading import RETRIEVAL_K, CaseResult, Report
+from evals.cases import SPLITS, Gate
+from evals.grading import ALL, RETRIEVAL_K, CaseResult, Report
 
 _RECALL = f"recall_at_{RETRIEVAL_K}"
-# (metric, column heading, format) for the headline metrics of a run.
+# (metric, heading, format) for the headline metrics of a run, shown per split.
 HEADLINE = (
-    ("pass_rate", "pass", "{:.2f}"),
+    ("pass_rate", "cases passed", "{:.2f}"),
     ("fact_recall", "fact recall", "{:.3f}"),
+    ("lead_accuracy", "lead accuracy", "{:.3f}"),
+    ("premise_correction", "premise corrected in lead", "{:.3f}"),
+    ("claim_precision", "claim precision", "{:.3f}"),
+    ("budget_compliance", "within length budget", "{:.3f}"),
+    ("statement_faithfulness", "statement faithfulness", "{:.3f}"),
+    ("dropped_per_answer", "claims dropped per answer", "{:.2f}"),
     ("forbidden_rate", "forbidden", "{:.3f}"),
     ("citation_validity", "citations valid", "{:.3f}"),
     ("quote_faithfulness", "quotes verbatim", "{:.3f}"),
@@ -24,16 +30,21 @@ HEADLINE = (
     ("mrr", "MRR", "{:.3f}"),
     ("refusal_precision", "refusal precision", "{:.3f}"),
     ("refusal_recall", "refusal recall", "{:.3f}"),
+    ("neighbouring_refusal", "neighbouring disease refused", "{:.3f}"),
+    ("in_scope_refusal", "in-scope refused (wrongly)", "{:.3f}"),
     ("latency_p50_ms", "p50 ms", "{:.0f}"),
     ("latency_p95_ms", "p95 ms", "{:.0f}"),
 )
 ABLATION_COLUMNS = (
     ("fact_recall", "fact recall", "{:.3f}"),
+    ("lead_accuracy", "lead accuracy", "{:.3f}"),
+    ("claim_precision", "claim precision", "{:.3f}"),
+    ("premise_correction", "premise corrected", "{:.3f}"),
+    ("neighbouring_refusal", "neighbouring refused", "{:.3f}"),
+    ("in_scope_refusal", "wrongly refused", "{:.3f}"),
     (_RECALL, f"recall@{RETRIEVAL_K}", "{:.3f}"),
     ("mrr", "MRR", "{:.3f}"),
-    ("refusal_accuracy", "refusal accuracy", "{:.3f}"),
-    ("latency_p50_ms", "p50 latency ms", "{:.0f}"),
-    ("pass_rate", "cases passed", "{:.2f}"),
+    ("latency_p50_ms", "p50 ms", "{:.0f}"),
 )
 
 
@@ -46,34 +57,54 @@ def table(headings: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
+def _columns(run: Report) -> list[str]:
+    """The splits present, then all cases together."""
+    return [*(s for s in SPLITS if s in run.splits), ALL]
+
+
+def metrics_table(run: Report) -> str:
+    """One row per headline metric, one column per split (tune, heldout, all)."""
+    columns = _columns(run)
+    rows = [[label, *(fmt.format(run.splits[c][key]) for c in columns)] for key, label, fmt in HEADLINE]
+    counts = ["cases", *(f"{run.splits[c]['cases']:.0f}" for c in columns)]
+    return table(["metric", *columns], [counts, *rows])
+
+
 def _category_row(label: str, results: Sequence[CaseResult], summary: Mapping[str, float]) -> list[str]:
-    passed = f"{sum(r.passed for r in results)}/{len(results)}"
-    keys = ("fact_recall", "refusal_accuracy", "forbidden_rate")
+    splits = {s: [r for r in results if r.case.split == s] for s in SPLITS}
+    passed = " / ".join(f"{sum(r.passed for r in group)}/{len(group)}" for group in splits.values())
+    keys = ("fact_recall", "lead_accuracy", "claim_precision", "refusal_accuracy")
     return [label, passed, *(f"{summary[k]:.3f}" for k in keys), f"{summary['latency_p50_ms']:.0f}"]
 
 
-def console_summary(run: Report) -> str:
-    """Per-category summary and the headline metrics, for the terminal."""
+def category_table(run: Report) -> str:
+    """One row per category: cases passed per split, and its main metrics over both."""
     rows = [
         _category_row(name, [r for r in run.results if r.case.category == name], summary)
         for name, summary in run.categories.items()
     ]
     rows.append(_category_row("all", run.results, run.summary))
-    headings = ["category", "passed", "fact recall", "refusal accuracy", "forbidden", "p50 ms"]
-    head = f"eval: retriever={run.retriever} answerer={run.answerer}, {len(run.results)} cases"
-    metrics = "  ".join(f"{label}={fmt.format(run.summary[key])}" for key, label, fmt in HEADLINE)
-    return f"{head}\n{table(headings, rows)}\n{metrics}"
+    headings = ["category", "passed (tune / heldout)", "fact recall", "lead", "precision", "refusal", "p50 ms"]
+    return table(headings, rows)
+
+
+def console_summary(run: Report) -> str:
+    """Per-category summary and the headline metrics per split, for the terminal."""
+    head = f"eval: {run.label} (retriever={run.retriever}, answerer={run.answerer}), {len(run.results)} cases"
+    return f"{head}\n{category_table(run)}\n\n{metrics_table(run)}"
 
 
 def gate_verdict(run: Report, gate: Gate) -> str:
-    """One line per threshold: which passed and which failed."""
-    failed = {f.metric: f for f in run.failures}
+    """One line per threshold and split: which passed and which failed."""
+    failed = {(f.metric, f.split): f for f in run.failures}
     lines = [f"gate ({run.retriever} + {run.answerer}): " + ("PASSED" if run.passed_gate else "FAILED")]
     for name, threshold in gate.thresholds.items():
-        if name in failed:
-            lines.append(f"  FAIL {failed[name]}")
-        else:
-            lines.append(f"  ok   {name} = {run.summary[name]:.3f} ({threshold.describe()})")
+        for split in SPLITS:
+            if (name, split) in failed:
+                lines.append(f"  FAIL {failed[name, split]}")
+            else:
+                value = run.splits[split][name]
+                lines.append(f"  ok   {name} [{split}] = {value:.3f} ({threshold.describe(split)})")
     return "\n".join(lines)
 
 
@@ -82,12 +113,19 @@ def case_row(result: CaseResult) -> dict[str, Any]:
     return {
         "id": result.case.id,
         "category": result.case.category,
+        "split": result.case.split,
         "question": result.case.question,
         "passed": result.passed,
         "problems": result.problems,
         "expect_refusal": result.case.expect_refusal,
         "refused": result.refused,
         "missing_facts": [list(f) for f in result.missing_facts],
+        "missing_lead": [list(f) for f in result.missing_lead],
+        "claims": result.claims,
+        "claims_on_topic": result.claims_on_topic,
+        "statement_words": result.statement_words,
+        "within_budget": result.within_budget,
+        "dropped_claims": result.dropped,
         "forbidden_hits": list(result.forbidden_hits),
         "unresolved_markers": list(result.unresolved_markers),
         "cited_sources": list(result.cited_sources),
@@ -104,11 +142,13 @@ def to_json(run: Report) -> dict[str, Any]:
     return {
         "retriever": run.retriever,
         "answerer": run.answerer,
+        "variant": run.variant,
         "index": run.index,
         "gated": run.gated,
         "gate_passed": run.passed_gate if run.gated else None,
         "gate_failures": [str(f) for f in run.failures],
         "summary": run.summary,
+        "splits": run.splits,
         "categories": run.categories,
         "cases": [case_row(r) for r in run.results],
     }
@@ -130,14 +170,12 @@ def to_markdown(run: Report) -> str:
     ]
     if run.failures:
         parts += ["Missed thresholds:", "", *(f"- {f}" for f in run.failures), ""]
-    parts += [
-        table([label for _, label, _ in HEADLINE], [[fmt.format(run.summary[k]) for k, _, fmt in HEADLINE]]),
-        "",
-    ]
+    parts += [metrics_table(run), "", category_table(run), ""]
     rows = [
         [
             r.case.id,
             r.case.category,
+            r.case.split,
             r.case.question,
             "pass" if r.passed else "FAIL: " + "; ".join(r.problems),
             "refused" if r.refused else _facts(r.missing_facts),
@@ -148,7 +186,7 @@ def to_markdown(run: Report) -> str:
     parts += [
         "## Cases",
         "",
-        table(["id", "category", "question", "result", "missing facts", "cited sources"], rows),
+        table(["id", "category", "split", "question", "result", "missing facts", "cited sources"], rows),
     ]
     return "\n".join(parts) + "\n"
 
@@ -156,7 +194,7 @@ def to_markdown(run: Report) -> str:
 def write_report(run: Report, directory: Path) -> list[Path]:
     """Write ``eval-<retriever>-<answerer>.json`` and ``.md`` into ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
-    stem = directory / f"eval-{run.retriever}-{run.answerer}"
+    stem = directory / f"eval-{run.label}-{run.answerer}"
     json_path, md_path = stem.with_suffix(".json"), stem.with_suffix(".md")
     json_path.write_text(json.dumps(to_json(run), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     md_path.write_text(to_markdown(run), encoding="utf-8")
@@ -164,13 +202,16 @@ def write_report(run: Report, directory: Path) -> list[Path]:
 
 
 def ablation_table(runs: Sequence[Report], broken: Mapping[str, str] | None = None) -> str:
-    """One row per retriever: fact recall, recall@5, MRR, refusal accuracy, p50 latency.
+    """One row per run and split (retrievers, then answerer parts switched off).
 
-    ``broken`` maps retrievers whose run failed to the error; they get a row saying so.
+    ``broken`` maps runs that failed to the error; they get a row saying so.
     """
-    rows = [[r.retriever, *(fmt.format(r.summary[k]) for k, _, fmt in ABLATION_COLUMNS)] for r in runs]
-    rows += [[name, *(["error"] * len(ABLATION_COLUMNS))] for name in broken or {}]
-    return table(["retriever", *(label for _, label, _ in ABLATION_COLUMNS)], rows)
+    rows = []
+    for r in runs:
+        for split in _columns(r):
+            rows.append([r.label, split, *(fmt.format(r.splits[split][k]) for k, _, fmt in ABLATION_COLUMNS)])
+    rows += [[name, "—", *(["error"] * len(ABLATION_COLUMNS))] for name in broken or {}]
+    return table(["run", "split", *(label for _, label, _ in ABLATION_COLUMNS)], rows)
 
 
 def write_ablation(
@@ -188,7 +229,7 @@ def write_ablation(
     )
     data = {
         "answerer": answerer,
-        "rows": [{"retriever": r.retriever, **r.summary} for r in runs],
+        "rows": [{"run": r.label, "retriever": r.retriever, "splits": r.splits} for r in runs],
         "failed": dict(broken),
     }
     json_path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

@@ -14,7 +14,7 @@ from pathlib import Path
 from assistant import Assistant, KnowledgeBase
 from evals import report as render
 from evals.cases import CATEGORIES, Case, Gate, check_sources, load_cases, load_gate
-from evals.grading import CaseResult, Report, by_category, check_gate, grade_case, summarise
+from evals.grading import CaseResult, Report, by_category, by_split, check_gate, grade_case
 from evals.retrievers import UnrelatedRetriever
 from ingest import Settings, load_generation
 
@@ -31,41 +31,57 @@ def build_assistant(settings: Settings, kb: KnowledgeBase, retriever: str) -> As
     return Assistant(settings.with_(retriever=retriever), kb=kb)
 
 
-def run_suite(assistant: Assistant, cases: Sequence[Case], documents: dict[str, str]) -> list[CaseResult]:
+def run_suite(
+    assistant: Assistant, cases: Sequence[Case], documents: dict[str, str], gate: Gate | None = None
+) -> list[CaseResult]:
     """Ask every case's question through the chain, timing it, and grade the answer.
 
     Args:
         assistant: The pipeline to evaluate.
         cases: The eval cases.
         documents: Source id -> document text of the index generation, for the quote check.
+        gate: Its per-category length budgets grade each answer (None: no budget).
     """
     results = []
+    terms = assistant.kb.vocabulary
     for case in cases:
         start = time.perf_counter()
         answer = assistant.ask(case.question, id=case.id)
         latency_ms = (time.perf_counter() - start) * 1000
-        result = grade_case(case, answer, documents, latency_ms)
+        budget = gate.budget(case.category) if gate else None
+        result = grade_case(case, answer, documents, latency_ms, budget=budget, terms=terms)
         logger.info("%s: %s", case.id, "pass" if result.passed else "; ".join(result.problems))
         results.append(result)
     return results
 
 
 def evaluate(
-    assistant: Assistant, retriever: str, cases: Sequence[Case], documents: dict[str, str], gate: Gate | None
+    assistant: Assistant,
+    retriever: str,
+    cases: Sequence[Case],
+    documents: dict[str, str],
+    gate: Gate | None,
+    *,
+    budgets: Gate | None = None,
+    variant: str = "",
 ) -> Report:
-    """Run the cases and, when ``gate`` is given, check its thresholds."""
+    """Run the cases and, when ``gate`` is given, check its thresholds on every split.
+
+    ``budgets`` grades answer length for an ungated run (defaults to ``gate``).
+    """
     _forget_query_vectors(assistant.kb)
-    results = run_suite(assistant, cases, documents)
-    summary = summarise(results)
+    results = run_suite(assistant, cases, documents, gate or budgets)
+    splits = by_split(results)
     return Report(
         retriever=retriever,
         answerer=assistant.answerer.name,
         results=tuple(results),
-        summary=summary,
+        splits=splits,
         categories=by_category(results, CATEGORIES),
         gated=gate is not None,
-        failures=tuple(check_gate(summary, gate)) if gate else (),
+        failures=tuple(check_gate(splits, gate)) if gate else (),
         index=assistant.kb.index_info(),
+        variant=variant,
     )
 
 
@@ -112,7 +128,12 @@ def main(
         gated = not ablation or name == GATED_RETRIEVER
         try:
             run = evaluate(
-                build_assistant(settings, kb, name), name, case_list, documents, gate if gated else None
+                build_assistant(settings, kb, name),
+                name,
+                case_list,
+                documents,
+                gate if gated else None,
+                budgets=gate,
             )
         except Exception as exc:  # an informational ablation row must not hide the others
             if gated:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from assistant.answerers.base import Answerer
+from assistant.answerers.base import Answerer, Features
 from ingest import ConfigError, Settings
 
 if TYPE_CHECKING:
@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 ANSWERERS = ("extractive", "llm")
 
 
-def get_answerer(settings: Settings, kb: KnowledgeBase) -> Answerer:
+def get_answerer(settings: Settings, kb: KnowledgeBase, features: Features | None = None) -> Answerer:
     """The answerer named by ``settings.answerer``; no silent fallback.
 
     Raises:
@@ -22,7 +22,7 @@ def get_answerer(settings: Settings, kb: KnowledgeBase) -> Answerer:
     if settings.answerer == "extractive":
         from assistant.answerers.extractive import ExtractiveAnswerer
 
-        return ExtractiveAnswerer(kb)
+        return ExtractiveAnswerer(kb, features=features or Features())
     if settings.answerer == "llm":
         from assistant.answerers.openai import OpenAIAnswerer
 
@@ -30,4 +30,4 @@ def get_answerer(settings: Settings, kb: KnowledgeBase) -> Answerer:
     raise ConfigError(f"unknown answerer {settings.answerer!r}; choose one of: {', '.join(ANSWERERS)}")
 
 
-__all__ = ["ANSWERERS", "Answerer", "get_answerer"]
+__all__ = ["ANSWERERS", "Answerer", "Features", "get_answerer"]

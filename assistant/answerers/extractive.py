@@ -3,42 +3,55 @@
 It scores every sentence of the retrieved passages against the question: the cosine of
 the sentence vector (precomputed at ingest) with the question vector, plus how much of
 the question's concepts the sentence mentions, each concept weighted by its rarity in
-the corpus (so "tremor" counts for more than "neuropathy"). It keeps the best few
-sentences without near-duplicates, and refuses when the best support is weak or lacks
-the kind of value (number, dose, duration) that the question asks for.
+the corpus (so "tremor" counts for more than "neuropathy"). Sentences that only say what
+a document is about, and list fragments, are never quoted. It answers in the order a
+clinician reads (``assistant.selection``): the premise check when the question asserts
+something, then a bottom line for each part of the question, then diverse supporting
+evidence; and it refuses when the best support is weak or lacks the kind of value
+(number, dose, duration) that the question asks for, saying truly why.
 """
 
 from __future__ import annotations
 
-import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
-
+from assistant import selection, sentences
 from assistant.abbreviations import Synonyms
-from assistant.answer import REFUSAL, Claim, Draft
-from assistant.citations import normalise
+from assistant.answer import REFUSAL, Claim, Draft, Role
+from assistant.answerers.base import Features
 from assistant.knowledge import KnowledgeBase
 from assistant.lexicon import WORD, stems
 from assistant.passages import Passage
+from assistant.premise import split_premise
 from assistant.questions import asked_type, provides, split_question, statement_from_quote
+from assistant.selection import Candidate
 
-# Calibrated on in-scope versus out-of-scope questions (evals/cases.yaml) with
-# `python -m evals.calibrate`; evals/CALIBRATION.md has the distributions. A question is
-# answered when its decisive support (see `support`) reaches MIN_SUPPORT.
+# Calibrated per corpus by `citewise calibrate` (stored with the index); this default was
+# fitted on the tune cases of the bundled corpus (evals/CALIBRATION.md).
 MIN_SUPPORT = 0.725
-# A sentence must reach this cosine to be quoted at all, however well it covers the words.
-MIN_SIMILARITY = 0.40
-COVERAGE_WEIGHT = 0.40
 # Weight of a question word the corpus never uses. Such a word is as often plain
 # language ("worth trying", "shaky") as an out-of-scope topic, so it is capped.
 UNSEEN_WEIGHT = 3.0
-MARGIN = 0.30
-MAX_SENTENCES = 6
-MAX_PER_SOURCE = 3
-REDUNDANCY = 0.88
 MIN_WORDS = 4
+# Claims per answer: a bottom line and a few supporting sentences; more for a question
+# that asks for a work-up, a comparison or a list; fewer per part of a compound question.
+CLAIMS = 4
+SYNTHESIS_CLAIMS = 8
+PART_CLAIMS = 3
+PREMISE_CLAIMS = 2
+_SYNTHESIS = re.compile(
+    r"\b(work[- ]?up|investigat\w*|evaluat\w*|approach\w*|manag\w*|options?|compar\w*|versus|vs\.?|"
+    r"differ\w*|overview|summar\w*|what (?:are|were) the|which (?:tests|treatments|drugs|features)|"
+    r"list|should (?:i|we) treat|how should|what should|steps|features|characteristics)\b",
+    re.I,
+)
+_TREAT = re.compile(
+    r"\b(help\w*|work\w*|effective\w*|efficac\w*|benefit\w*|worth|should (?:i|we|he|she|they) "
+    r"(?:treat|use|give|start|try)|treat\w*|therap\w*|improv\w*|respond\w*)\b",
+    re.I,
+)
 
 _STOP = frozenset(
     """a an and are as at be been being but by can could did do does doing for from had has have how i if in into
@@ -48,51 +61,13 @@ _STOP = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True, eq=False)  # identity: the same sentence may occur twice
-class Candidate:
-    """One sentence of a retrieved passage, scored against the question."""
-
-    passage: Passage
-    text: str
-    similarity: float
-    hits: frozenset[int]  # indices of the question concepts the sentence mentions
-    weights: tuple[float, ...]  # the question concepts' weights
-    vector: np.ndarray
-
-    @property
-    def coverage(self) -> float:
-        """Weighted fraction of the question's concepts the sentence mentions."""
-        return _weighted(self.hits, self.weights)
-
-    @property
-    def score(self) -> float:
-        """Relevance used for the refusal decision."""
-        return self.similarity + COVERAGE_WEIGHT * self.coverage
-
-
-def _weighted(hits: frozenset[int], weights: tuple[float, ...] | list[float]) -> float:
-    total = sum(weights)
-    return sum(weights[i] for i in hits) / total if total else 0.0
-
-
-def focus_weights(candidates: list[Candidate]) -> list[float]:
-    """Concept weights for ranking among ``candidates``: a concept every candidate
-    mentions (the topic) tells them apart no better than chance, one few mention (the
-    detail asked about) tells the most. Each weight is scaled by log((n + 1) / (df + 1)).
-    """
-    if not candidates:
-        return []
-    n, weights = len(candidates), candidates[0].weights
-    df = [sum(1 for c in candidates if i in c.hits) for i in range(len(weights))]
-    return [w * math.log((n + 1) / (d + 1)) for w, d in zip(weights, df, strict=True)]
-
-
 @dataclass(frozen=True, slots=True)
 class Concept:
     """Something the question mentions: interchangeable terms, weighted by rarity."""
 
     alternatives: tuple[tuple[str, ...], ...]  # each alternative as its stems
     weight: float
+    label: str = ""
 
 
 def concepts(question: str, synonyms: Synonyms, idf: dict[str, float], unseen: float) -> list[Concept]:
@@ -109,7 +84,7 @@ def concepts(question: str, synonyms: Synonyms, idf: dict[str, float], unseen: f
         alternatives = tuple(st for t in terms if (st := stems(t)))
         if alternatives:
             weight = min(max(idf.get(s, min(unseen, UNSEEN_WEIGHT)) for s in alt) for alt in alternatives)
-            out.append(Concept(alternatives, weight))
+            out.append(Concept(alternatives, weight, terms[0]))
     return out
 
 
@@ -121,57 +96,19 @@ def concept_hits(sentence: str, question_concepts: list[Concept]) -> frozenset[i
     )
 
 
-def support(candidates: list[Candidate], asked: str | None) -> float:
-    """The decisive support for answering: the best score among the sentences that could
-    be quoted (and, when the question asks for a value, that provide one)."""
-    usable = [c for c in candidates if c.similarity >= MIN_SIMILARITY and provides(c.text, asked)]
-    return max((c.score for c in usable), default=0.0)
-
-
-def select(candidates: list[Candidate], asked: str | None) -> tuple[list[Candidate], str | None]:
-    """Choose the supporting sentences, or say why there are none.
-
-    Returns:
-        The chosen candidates (best first) and None, or an empty list and a refusal reason.
-    """
-    if support(candidates, asked) < MIN_SUPPORT:
-        if asked is not None and support(candidates, None) >= MIN_SUPPORT:
-            what = {
-                "dose": "a dose",
-                "duration": "a duration or interval",
-                "number": "a number or proportion",
-            }[asked]
-            return (
-                [],
-                f"{REFUSAL} The retrieved passages discuss the topic but do not state {what}, which the question asks for.",
-            )
-        return [], REFUSAL
-    usable = [c for c in candidates if c.similarity >= MIN_SIMILARITY]
-    if not usable:
-        return [], REFUSAL
-    focus = focus_weights(usable)
-    rank = {id(c): c.similarity + COVERAGE_WEIGHT * _weighted(c.hits, focus) for c in usable}
-    ranked = sorted(usable, key=lambda c: -rank[id(c)])
-    floor = rank[id(ranked[0])] - MARGIN
-    eligible = [c for c in ranked if rank[id(c)] >= floor]
-    if asked is not None:
-        fitting = [c for c in ranked if provides(c.text, asked)][:2]
-        eligible = fitting + [c for c in eligible if c not in fitting]
-    chosen: list[Candidate] = []
-    per_source: dict[str, int] = {}
-    for cand in eligible:
-        if len(chosen) == MAX_SENTENCES:
-            break
-        if per_source.get(cand.passage.source.id, 0) >= MAX_PER_SOURCE:
-            continue
-        if any(
-            float(cand.vector @ c.vector) > REDUNDANCY or normalise(c.text) == normalise(cand.text)
-            for c in chosen
-        ):
-            continue
-        chosen.append(cand)
-        per_source[cand.passage.source.id] = per_source.get(cand.passage.source.id, 0) + 1
-    return chosen, None
+def clean_span(text: str, start: int, end: int, *, strip_markers: bool) -> tuple[int, int]:
+    """The part of the sentence ``text[start:end]`` worth quoting: after a list item that
+    ran into it, and before a trailing bibliography marker (for sources that carry them)."""
+    sentence = text[start:end]
+    cut = sentences.run_on_split(sentence)
+    if cut is not None:
+        start += cut
+        sentence = text[start:end]
+    if strip_markers:
+        end = start + sentences.trailing_marker(sentence)
+    while end > start and text[end - 1] in " ,;:":
+        end -= 1
+    return start, end
 
 
 class ExtractiveAnswerer:
@@ -179,59 +116,145 @@ class ExtractiveAnswerer:
 
     name = "extractive"
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, *, min_support: float | None = None, features: Features | None = None
+    ) -> None:
         self.kb = kb
+        self.min_support = min_support if min_support is not None else kb.calibration.min_support
+        self.features = features or Features()
 
     def candidates(self, question: str, passages: list[Passage]) -> list[Candidate]:
-        """Every sentence of ``passages`` scored against ``question``."""
+        """Every quotable sentence of ``passages`` scored against ``question``."""
         query = self.kb.embed(self.kb.synonyms.expand(question))
         idf, unseen = self.kb.idf
         question_concepts = concepts(question, self.kb.synonyms, idf, unseen)
         weights = tuple(c.weight for c in question_concepts)
         out = []
         for passage in passages:
+            document = self.kb.texts[passage.source.id]
             vectors = self.kb.sentence_matrix(passage.row)
-            for text, sim, vec in zip(passage.sentence_texts(), vectors @ query, vectors, strict=True):
-                if len(WORD.findall(text)) >= MIN_WORDS:
-                    hits = concept_hits(text, question_concepts)
-                    out.append(Candidate(passage, text, float(sim), hits, weights, vec))
+            for (s, e), sim, vec in zip(passage.sentences, vectors @ query, vectors, strict=True):
+                s, e = clean_span(document, s, e, strip_markers=passage.source.has_markers)
+                text = document[s:e]
+                line = document.rfind("\n", 0, s) + 1
+                listed = bool(re.match(r"[ \t]*(?:[-*+]|\d+[.)])[ \t]", document[line : s + 1]))
+                if len(WORD.findall(text)) < MIN_WORDS or not selection.is_quotable(text, is_list_item=listed):
+                    continue
+                out.append(
+                    Candidate(
+                        passage,
+                        text,
+                        s,
+                        e,
+                        float(sim),
+                        concept_hits(text, question_concepts),
+                        weights,
+                        vec,
+                        sentences.section_weight(passage.section) if self.features.section_weighting else 0,
+                        sentences.states_verdict(text),
+                        sentences.states_certainty(text),
+                        7 - passage.source.evidence_level if self.features.evidence_order else 0,
+                    )
+                )
         return out
+
+    def evidence(self, question: str, passages: list[Passage], limit: int = 20) -> list[Candidate]:
+        """The ``limit`` most relevant quotable sentences, best first (the LLM answerer's evidence)."""
+        eligible, rank = selection.eligible_candidates(self.candidates(question, passages))
+        return sorted(eligible, key=lambda c: -(rank[id(c)] + c.quality))[:limit]
 
     def answer(
         self, question: str, passages: list[Passage], on_token: Callable[[str], None] | None = None
     ) -> Draft:
-        """Claims quoting the best sentences for each part of the question, or a refusal."""
-        picks: list[list[Candidate]] = []
-        reasons: list[str] = []
-        for part in split_question(question):
-            chosen, reason = select(self.candidates(part, passages), asked_type(part))
-            picks.append(chosen)
-            reasons.append(reason or "")
-        parts = split_question(question)
-        leads = {id(chosen[0]): i for i, chosen in enumerate(picks) if chosen}
-        merged = _interleave(picks, MAX_SENTENCES)
-        if not merged:
-            return Draft(refusal_reason=next(r for r in reasons if r))
-        claims = tuple(
-            Claim(
-                statement_from_quote(c.text, strip_markers=c.passage.source.has_markers),
-                c.text,
-                c.passage.chunk_id,
-                role="lead" if id(c) in leads else "evidence",
-                part=next((i for i, chosen in enumerate(picks) if c in chosen), 0),
-            )
-            for c in merged
+        """The premise check, a bottom line and evidence for each part, or a refusal."""
+        premise, core = split_premise(question) if self.features.premise_check else (None, question)
+        parts = split_question(core)
+        budget = SYNTHESIS_CLAIMS if _SYNTHESIS.search(core) else CLAIMS
+        per_part = budget if len(parts) == 1 else max(PART_CLAIMS, budget // len(parts))
+        claims: list[tuple[Candidate, Role, int]] = []
+        if premise:
+            claims += [(c, "premise", 0) for c in self._premise(premise, passages)]
+        reasons = []
+        for i, part in enumerate(parts):
+            scored = self.candidates(f"{part} {premise}" if premise else part, passages)
+            chosen, lead_count, reason = self._part(part, scored, per_part, taken=[c for c, _, _ in claims])
+            claims += [(c, "lead" if k < lead_count else "evidence", i) for k, c in enumerate(chosen)]
+            reasons.append(reason)
+        if not any(role != "premise" for _, role, _ in claims):
+            if claims:  # only the premise could be checked: it leads, as the answer's bottom line
+                claims = [(c, "lead" if k == 0 else "premise", 0) for k, (c, _, _) in enumerate(claims)]
+            else:
+                return Draft(refusal_reason=next((r for r in reasons if r), REFUSAL))
+        return Draft(
+            claims=tuple(self._claim(c, role, part) for c, role, part in claims),
+            parts=tuple(parts) if len(parts) > 1 else (),
+            premise=premise,
         )
-        return Draft(claims=claims, parts=tuple(parts) if len(parts) > 1 else ())
 
+    def _part(
+        self, part: str, scored: list[Candidate], limit: int, taken: list[Candidate]
+    ) -> tuple[list[Candidate], int, str | None]:
+        """The chosen sentences for one part (bottom line first), how many of them are the
+        bottom line, and why there are none."""
+        asked = asked_type(part)
+        reason = self._refusal(part, scored, asked)
+        if reason:
+            return [], 0, reason
+        eligible, rank = selection.eligible_candidates(scored)
+        eligible = [c for c in eligible if not any(selection.same_claim(c, t) for t in taken)]
+        if asked is not None:  # a sentence giving the value asked for is always eligible
+            fitting = [c for c in sorted(scored, key=lambda c: -c.score) if provides(c.text, asked)]
+            eligible += [c for c in fitting[:2] if c not in eligible and c.similarity >= selection.MIN_SIMILARITY]
+            rank = rank | selection.relevance([c for c in fitting[:2] if id(c) not in rank] or eligible)
+        if self.features.bottom_line:
+            lead = selection.choose_lead(eligible, rank, asked, treat=bool(_TREAT.search(part)))
+        else:  # the most relevant sentence, whatever it says
+            lead = [max(eligible, key=lambda c: rank[id(c)])] if eligible else []
+        if not lead:
+            return [], 0, REFUSAL
+        evidence = selection.choose_evidence(eligible, rank, [*taken, *lead], limit - len(lead))
+        return [*lead, *evidence], len(lead), None
 
-def _interleave(picks: list[list[Candidate]], limit: int) -> list[Candidate]:
-    """Take the parts' choices in turn (best first), without repeats, up to ``limit``."""
-    merged: list[Candidate] = []
-    seen: set[str] = set()
-    for rank in range(max((len(p) for p in picks), default=0)):
-        for chosen in picks:
-            if rank < len(chosen) and chosen[rank].text not in seen and len(merged) < limit:
-                merged.append(chosen[rank])
-                seen.add(chosen[rank].text)
-    return merged
+    def _premise(self, premise: str, passages: list[Passage]) -> list[Candidate]:
+        """What the sources say about the premise: the most relevant sentences, those that
+        qualify or contradict it first."""
+        scored = self.candidates(premise, passages)
+        if selection.support(scored, None) < self.min_support:
+            return []
+        eligible, rank = selection.eligible_candidates(scored)
+        near = [c for c in eligible if rank[id(c)] >= max(rank.values()) - selection.LEAD_MARGIN]
+        ordered = sorted(near, key=lambda c: -(rank[id(c)] + c.quality + 0.05 * sentences.qualifies(c.text)))
+        chosen: list[Candidate] = []
+        for c in ordered:
+            if len(chosen) < PREMISE_CLAIMS and not any(selection.same_claim(c, t) for t in chosen):
+                chosen.append(c)
+        return chosen
+
+    def _refusal(self, part: str, scored: list[Candidate], asked: str | None) -> str | None:
+        """Why this part cannot be answered (None when it can), in words that are true."""
+        if selection.support(scored, asked) >= self.min_support:
+            return None
+        if asked is not None and selection.support(scored, None) >= self.min_support:
+            what = {"dose": "a dose", "duration": "a duration or interval", "number": "a number or proportion"}
+            return (
+                f"{REFUSAL} The passages that answer it most closely do not state {what[asked]}, "
+                "which the question asks for."
+            )
+        missing = self._unmentioned(part, scored)
+        if missing:
+            return f"{REFUSAL} No retrieved passage mentions {', '.join(repr(m) for m in missing)}."
+        return REFUSAL
+
+    def _unmentioned(self, part: str, scored: list[Candidate]) -> list[str]:
+        """The question's rarest concepts that no candidate sentence mentions."""
+        idf, unseen = self.kb.idf
+        question_concepts = concepts(part, self.kb.synonyms, idf, unseen)
+        mentioned = set().union(*(c.hits for c in scored)) if scored else set()
+        top = max((c.weight for c in question_concepts), default=0.0)
+        return [
+            c.label for i, c in enumerate(question_concepts) if i not in mentioned and c.weight >= 0.8 * top
+        ][:2]
+
+    def _claim(self, c: Candidate, role: Role, part: int) -> Claim:
+        statement = statement_from_quote(c.text, strip_markers=c.passage.source.has_markers)
+        return Claim(statement, c.text, c.passage.chunk_id, role=role, part=part)

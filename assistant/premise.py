@@ -1,0 +1,89 @@
+"""Find what a question takes for granted. Pure functions.
+
+"Since anti-MAG neuropathy is mainly motor, which muscles are weakest?" asserts that the
+neuropathy is mainly motor. An answer that went straight to the muscles would seem to
+agree, so the answerer first quotes what the sources say about the premise.
+
+    >>> split_premise("Titres above 10,000 BTU are diagnostic, so can I skip nerve conduction?")
+    Premise(premise='Titres above 10,000 BTU are diagnostic', question='can I skip nerve conduction?')
+    >>> split_premise("Does rituximab help?")
+    Premise(premise=None, question='Does rituximab help?')
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+
+class Premise(NamedTuple):
+    """The asserted premise (None when there is none) and the question that remains."""
+
+    premise: str | None
+    question: str
+
+
+_LEADING = re.compile(
+    r"^(?:since|given that|given|as|because|considering that|considering|now that|seeing that|"
+    r"knowing that|assuming that|assuming|if it is true that|we know that|i (?:read|heard|was told) that)"
+    r"\s+(?P<premise>.{8,}?),\s*(?P<question>.+)$",
+    re.I,
+)
+_TRAILING = re.compile(
+    r"^(?P<question>.{8,}?),?\s+(?:since|given that|because|as)\s+(?P<premise>.{8,}?)[?.!]*$", re.I
+)
+_SO = re.compile(
+    r"^(?P<premise>.{8,}?)(?:,|;|\s-|\s—)\s*(?:so|therefore|then|hence|which means)\s+(?P<question>.+)$",
+    re.I,
+)
+_IS_IT_TRUE = re.compile(
+    r"^(?:is it (?:true|correct|right) that|am i right that|is it the case that|isn't it true that|"
+    r"do the sources (?:confirm|agree) that|can you confirm that)\s+(?P<premise>.+?)[?.!]*$",
+    re.I,
+)
+_RIGHT = re.compile(r"^(?P<premise>.{8,}?)[,;]?\s*(?:right|correct|isn't it|is that right|true)\s*\?$", re.I)
+# A question word or auxiliary at the start of what remains: it really is a question.
+_QUESTION_START = re.compile(
+    r"^(?:what|which|how|when|where|why|who|whom|whose|is|are|was|were|do|does|did|can|could|should|"
+    r"shall|will|would|may|might|must|has|have|had|i|we|it|tell|list|name|describe|explain)\b",
+    re.I,
+)
+
+
+def split_premise(question: str) -> Premise:
+    """The premise a question asserts ("since ...", "given that ...", "..., so ...?",
+    "is it true that ...?", "..., right?") and the question that remains.
+
+    A clause only counts when what remains still reads as a question, so "As a first
+    step, what should I test?" is left alone.
+    """
+    text = question.strip()
+    match = _IS_IT_TRUE.match(text)
+    if match:
+        return Premise(_tidy(match["premise"]), text)
+    match = _RIGHT.match(text)
+    if match and not _QUESTION_START.match(text):
+        return Premise(_tidy(match["premise"]), text)
+    for pattern in (_LEADING, _SO, _TRAILING):
+        match = pattern.match(text)
+        if match and _QUESTION_START.match(match["question"].strip()) and _asserts(match["premise"]):
+            return Premise(_tidy(match["premise"]), match["question"].strip())
+    return Premise(None, text)
+
+
+def _asserts(clause: str) -> bool:
+    """True when the clause states something (has a verb of being or a finite verb),
+    rather than naming a condition ("given the cost" is not a premise)."""
+    return bool(
+        re.search(
+            r"\b(is|are|was|were|has|have|had|works?|helps?|cures?|causes?|shows?|showed|proves?|proven|"
+            r"means|needs?|requires?|does|do|did|can|cannot|will|always|never|must)\b|\w+(?:ed|es)\b",
+            clause,
+            re.I,
+        )
+    )
+
+
+def _tidy(clause: str) -> str:
+    clause = clause.strip(" ,;:-—")
+    return clause[:1].upper() + clause[1:]

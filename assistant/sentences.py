@@ -1,0 +1,140 @@
+"""What kind of sentence a candidate quote is. Pure functions over text and section names.
+
+The extractive answerer quotes sentences verbatim, so it must tell a finding from a
+sentence that only says what a document is about, a list fragment from a full
+statement, and a Results or Recommendations section from Background or Methods. Every
+rule here is about sentence shape and section labels, never about one corpus's topic.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Section headings, as abstracts and summaries label them (matched on words, so
+# "MATERIALS AND METHODS" and "Main outcome measures" are recognised too).
+_ANSWER_SECTIONS = re.compile(
+    r"\b(results?|findings?|conclusions?|recommendations?|interpretation|discussion|summary|"
+    r"significance|key points?|implications?|outcomes?|treatment|management|diagnosis)\b",
+    re.I,
+)
+_SETUP_SECTIONS = re.compile(
+    r"\b(background|introduction|methods?|methodology|objectives?|aims?|purpose|scope|design|"
+    r"setting|participants|patients|materials|subjects|interventions?|measures|data sources|"
+    r"study selection|search)\b",
+    re.I,
+)
+# "The Latov 2021 review covers ...", "This study aimed to ...", "To evaluate whether ...":
+# sentences that say what a document does, not what it found.
+_DESCRIPTOR = re.compile(
+    r"^(?:(?:the|this|our|these|that|a|an)\b[^.;:]{0,90}?\b(?:review|study|trial|paper|guideline|"
+    r"consensus|article|analysis|report|summary|recommendations|document|panel|task force|survey|"
+    r"series|meta-analysis|update|chapter|statement)s?\b[^.;:]{0,60}?\b(?:covers?|assess(?:es|ed)?|"
+    r"describes?|described|deals? with|dealt with|address(?:es|ed)?|discuss(?:es|ed)?|examine[sd]?|"
+    r"reviews?|reviewed|summari[sz]es|outlines?|sets? out|focus(?:es|ed)|presents?|evaluate[sd]?|"
+    r"investigate[sd]?|aim(?:s|ed)?|sought|was designed|is a reference point|updates?|updated|"
+    r"issued|was published|were agreed|appeared|looks? at|concerns?|compared|tested|studied)\b)"
+    r"|^(?:to (?:evaluate|assess|determine|investigate|examine|compare|describe|study|identify|analy[sz]e|"
+    r"explore|test|review|estimate|establish|clarify|characteri[sz]e|report)\b)"
+    r"|^(?:we (?:aimed|sought|set out|wanted|intended|hypothesi[sz]ed)\b)"
+    r"|^(?:the (?:aims?|objectives?|purposes?|goals?)\b[^.]{0,40}?\b(?:is|was|were|are)\b)",
+    re.I,
+)
+# Words that open a list item which has no subject of its own: "- Can be treated with ...",
+# "- Associated with IgM MGUS", "- Often present in older adults".
+_SUBJECTLESS = frozenset(
+    """can may might could should must will would is are was were has have had often usually also
+    associated target targets lead leads cause causes present presents seen found used given treated
+    characterized characterised including includes such mostly mainly especially typically""".split()
+)
+# A list item that ran into the next sentence with no full stop between them:
+# "Plasma exchange in more severe cases The detection of ...".
+_RUN_ON = re.compile(r"(?<=[a-z0-9)\]]) (?=(?:The|This|These|In|A|An|Its|Their|It)\s[a-z])")
+# Reference markers of a source's own bibliography at the end of a sentence: "[ 1 ]",
+# "[2, 3]", or a bare trailing " 2." / " 2, 3." after a word.
+_TRAILING_MARKER = re.compile(r"(?:\s*\[\s*\d{1,2}(?:\s*,\s*\d{1,2})*\s*\]|(?<=[a-z)])\s+\d{1,2}(?:\s*,\s*\d{1,2})*)\s*\.?$")
+_VERDICT = re.compile(
+    r"\b(improv\w*|benefit\w*|effective\w*|efficac\w*|ineffective|significant\w*|respon\w*|"
+    r"recommend\w*|advis\w*|should|suggest\w*|conclud\w*|showed|shown|found|associated|"
+    r"worsen\w*|stabili[sz]\w*|fail\w*|unproven|proven|no evidence|not supported|supported|"
+    r"diagnostic|predict\w*|increase[sd]?|decrease[sd]?|reduc\w*|higher|lower|more likely|less likely|"
+    r"did not|does not|was not|were not|is not|are not|can|may|risk|safe\w*|harm\w*)\b",
+    re.I,
+)
+_CERTAINTY = re.compile(
+    r"\b(certainty|quality of (?:the )?evidence|low[- ]quality|high[- ]quality|moderate[- ]quality|"
+    r"class (?:i|ii|iii|iv)\b|evidence[- ]based|evidence base|good[- ]practice|randomi[sz]ed (?:controlled )?"
+    r"(?:trial )?evidence|insufficient evidence|not supported by|grade\b|level of evidence|"
+    r"too limited|no immunotherapy is supported)",
+    re.I,
+)
+# Words that qualify or contradict what they follow: what corrects a premise.
+_QUALIFIER = re.compile(
+    r"\b(not|no|never|only|unproven|without|whatever|regardless|also occur\w*|can also|but|however|"
+    r"although|though|rarely|rather|instead|low certainty|uncertain|unclear|not significant|"
+    r"did not|does not|do not|cannot|caution\w*|may hide|hide|limited|predominantly|mainly|"
+    r"mostly|usually|whereas|while)\b",
+    re.I,
+)
+_WORDS = re.compile(r"[A-Za-z0-9][A-Za-z0-9'-]*")
+
+
+def section_weight(section: str) -> int:
+    """+1 for a section that states results or advice, -1 for set-up (background, methods),
+    0 when the heading says neither."""
+    if _ANSWER_SECTIONS.search(section):
+        return 1
+    if _SETUP_SECTIONS.search(section):
+        return -1
+    return 0
+
+
+def is_descriptor(sentence: str) -> bool:
+    """True for a sentence that only says what a document is or does, with no number in it
+    ("The Latov 2021 review covers the history of ...", "To evaluate whether ...")."""
+    text = sentence.strip().lstrip("-*+ ").strip()
+    return bool(_DESCRIPTOR.search(text)) and not re.search(r"\d", text)
+
+
+def is_fragment(sentence: str, *, is_list_item: bool) -> bool:
+    """True for a list item without a subject of its own, or a bare phrase of a few words.
+
+    Full sentences that happen to be list items ("- MAG IgM autoantibodies are associated
+    with ...") are not fragments.
+    """
+    words = _WORDS.findall(sentence)
+    if len(words) < 4:
+        return True
+    if not is_list_item:
+        return False
+    first = words[0].lower()
+    return first in _SUBJECTLESS or first.endswith(("ed", "ing")) or sentence.rstrip().endswith(":")
+
+
+def run_on_split(sentence: str) -> int | None:
+    """Where a list item runs into the next sentence without a full stop, or None.
+
+    "Plasma exchange in more severe cases The detection of ..." -> the offset of "The".
+    """
+    match = _RUN_ON.search(sentence)
+    return match.end() if match else None
+
+
+def trailing_marker(sentence: str) -> int:
+    """Length of the sentence without a trailing bibliography marker ("... antibodies [ 1 ].")."""
+    match = _TRAILING_MARKER.search(sentence)
+    return match.start() if match else len(sentence)
+
+
+def states_verdict(sentence: str) -> bool:
+    """True when the sentence carries an outcome, verdict or recommendation."""
+    return _VERDICT.search(sentence) is not None
+
+
+def states_certainty(sentence: str) -> bool:
+    """True when the sentence says how certain or strong the evidence is."""
+    return _CERTAINTY.search(sentence) is not None
+
+
+def qualifies(sentence: str) -> bool:
+    """True when the sentence limits, contrasts or negates: what corrects a premise."""
+    return _QUALIFIER.search(sentence) is not None

@@ -1,0 +1,227 @@
+"""Is the condition a question asks about a subject of the corpus? Pure functions.
+
+A question about multifocal motor neuropathy must not be answered from passages about
+anti-MAG neuropathy, however similar the words. What a corpus is *about* is learned from
+the corpus itself, never from a list of diseases in code:
+
+- a document is about the words of its title and of its opening sentences, and about
+  the words it uses again and again (three times or more);
+- a word that most documents use (``COMMON_SHARE``) is about the whole corpus.
+
+Conditions are found in the question by the shape of medical names: a disease noun
+("neuropathy", "syndrome", "-itis", "-osis", ...) with the words that modify it
+("multifocal motor neuropathy", "neuropathy with anti-GM1 antibodies"), or an acronym
+whose long form (learned from the corpus) is one, or an acronym the corpus never uses.
+A question that names conditions, none of which any document is about, is refused; so is
+one that excludes what the corpus is about ("Waldenström's *without* neuropathy").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from assistant.lexicon import stems as _word_stems
+
+# Nouns that name a condition, by their form. Generic medical morphology, not a topic list.
+_HEAD = re.compile(
+    r"^(?:\w*neuropath\w*|\w*neuronopath\w*|radiculo\w+|syndromes?|diseases?|disorders?|myelomas?|"
+    r"macroglobulin\w*|gammopath\w*|lymphomas?|leuka?emias?|amyloidosis|deficienc\w+|diabetes|cancers?|"
+    r"carcinomas?|tumou?rs?|sclerosis|myasthenia|myopath\w*|myositis|palsy|infections?|paraprotein\w*|"
+    r"\w{3,}itis|\w{3,}osis|\w{3,}a?emia|\w{2,}pathy|\w{3,}omas?)$",
+    re.I,
+)
+# Heads too general to name a condition by themselves ("what disease ...").
+_GENERIC_HEADS = frozenset("disease diseases disorder disorders syndrome syndromes infection infections".split())
+# Modifiers that do not narrow a condition to another one.
+_GENERIC = frozenset(
+    """a an the this that these those his her their my our your its any some of and or with in on for to by
+    patient patients people person adult adults child children elderly older new newly diagnosed suspected
+    known possible probable typical atypical severe mild moderate early late advanced peripheral human
+    what which how who does do is are can could should would will treat treated treating treatment manage
+    management about type types form forms case cases""".split()
+)
+_POST = re.compile(r"^(?:with|due|associated|caused|induced|related|secondary)$", re.I)
+# Words that end a condition's name when read outwards from its head noun: articles,
+# prepositions, conjunctions, question words, and the verbs questions are made of.
+_BOUNDARY = frozenset(
+    """a an the and or but nor in on for to of at by from with without into than as if whether that which
+    who whom whose what when where why how is are was were be been being am do does did done have has had
+    can could should would will shall may might must not no any some every each all its their his her my
+    our your this these those there here it they them we you i me help helps helped treat treats treated
+    manage manages managed cause causes caused diagnose diagnosed use used give given occur occurs present
+    presents improve improves work works affect affects benefit benefits get gets look looks develop
+    develops respond responds like about versus vs compared between among during after before increase
+    increases decrease decreases reduce reduces prevent prevents predict predicts influence influences
+    change changes alter alters reconsider consider time risk""".split()
+)
+_TOKEN = re.compile(r"[A-Za-zÀ-ÿ0-9][A-Za-zÀ-ÿ0-9'’-]*")
+_ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9-]{1,9}$")
+_WITHOUT = re.compile(r"\b(?:without|no|not|other than|except)\s+(?:an?\s+|any\s+)?([A-Za-z-]+)", re.I)
+# A word at least half the documents use is a subject of the whole corpus.
+COMMON_SHARE = 0.5
+# A word a document uses this often is one of its subjects.
+REPEATS = 3
+OPENING_SENTENCES = 2
+
+
+def stems(text: str) -> tuple[str, ...]:
+    """Word stems with hyphenated words split ("IgM-associated" -> igm, associ) and British
+    spellings folded ("paediatric" -> "pediatric", "tumour" -> "tumor"), so that a compound
+    and its parts, and both spellings, meet."""
+    folded = _BRITISH.sub(lambda m: _FOLD[m.group(0)], text.lower().replace("-", " "))
+    return _word_stems(folded)
+
+
+_FOLD = {"ae": "e", "oe": "e", "our": "or", "is": "iz"}
+_BRITISH = re.compile(r"ae|oe|our\b|is(?=e\b|ed\b|es\b|ation)")
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """A condition named in a question: its words as written, and the stems that single it
+    out (the head noun's modifiers, or the head itself when it stands alone)."""
+
+    text: str
+    specific: tuple[str, ...]
+    alternatives: tuple[tuple[str, ...], ...] = ()  # e.g. an acronym's learned long form
+
+
+@dataclass(frozen=True, slots=True)
+class TopicIndex:
+    """The subjects of each document, and of the corpus as a whole."""
+
+    subjects: tuple[frozenset[str], ...]  # per document: stems it is about
+    words: tuple[frozenset[str], ...]  # per document: every stem it uses
+    common: frozenset[str]  # stems most documents use
+    known: frozenset[str]  # every stem of the corpus
+    dominant: frozenset[str]  # condition heads nearly every document is about
+    scope: tuple[str, ...]  # the conditions the corpus covers, most documents first
+
+    def is_subject(self, condition: Condition) -> bool:
+        """True when some document uses all of the condition's specific words and is about
+        at least one of them (words the whole corpus uses need no document of their own),
+        or does so for one of its alternatives (an acronym's long form)."""
+        for words in (condition.specific, *condition.alternatives):
+            needed = set(words) - self.common
+            if not needed:
+                return True
+            if any(needed <= used and needed & about for used, about in zip(self.words, self.subjects, strict=True)):
+                return True
+        return False
+
+    def describe(self, limit: int = 4) -> str:
+        """One sentence saying what the corpus covers."""
+        if not self.scope:
+            return ""
+        return "The indexed sources cover: " + "; ".join(self.scope[:limit]) + "."
+
+
+def build_topics(
+    documents: Iterable[tuple[str, str, list[str]]], abbreviations: Mapping[str, str] | None = None
+) -> TopicIndex:
+    """Learn what a corpus is about.
+
+    Args:
+        documents: per document, its title, its full text, and its sentences in order.
+        abbreviations: short form -> long form, learned from the corpus.
+    """
+    subjects: list[frozenset[str]] = []
+    used: list[frozenset[str]] = []
+    share: Counter[str] = Counter()
+    known: set[str] = set()
+    phrases: Counter[str] = Counter()
+    for title, text, sentences in documents:
+        counts = Counter(stems(text))
+        opening = " ".join([title, *sentences[:OPENING_SENTENCES]])
+        own = set(stems(opening)) | {s for s, n in counts.items() if n >= REPEATS}
+        subjects.append(frozenset(own))
+        used.append(frozenset(counts) | own)
+        share.update(set(counts) | own)
+        known.update(counts)
+        phrases.update({c.text.lower(): c.text for c in find_conditions(opening, abbreviations or {})}.keys())
+    n = max(len(subjects), 1)
+    common = frozenset(s for s, k in share.items() if k / n >= COMMON_SHARE)
+    dominant = frozenset(
+        s for s, k in share.items() if k / n >= 0.8 and _HEAD.match(s) and s not in _GENERIC_HEADS
+    )
+    scope = tuple(p for p, k in phrases.most_common(8) if k > 1 or n == 1)
+    return TopicIndex(tuple(subjects), tuple(used), common, frozenset(known), dominant, scope)
+
+
+def find_conditions(text: str, abbreviations: Mapping[str, str]) -> list[Condition]:
+    """The conditions ``text`` names: disease nouns with their modifiers, and acronyms that
+    stand for one (or that the caller's corpus may not know: see ``off_topic``)."""
+    tokens = _TOKEN.findall(text)
+    found: list[Condition] = []
+    for i, token in enumerate(tokens):
+        if _HEAD.match(token) and not _ACRONYM.match(token):
+            phrase = _phrase(tokens, i)
+            if token.lower() not in _GENERIC_HEADS or phrase.specific != stems(token):
+                found.append(phrase)
+        elif _is_acronym(token):
+            long_form = abbreviations.get(token)
+            if long_form and any(_HEAD.match(w) for w in _TOKEN.findall(long_form)):
+                found.append(Condition(token, stems(token), (_specific(_TOKEN.findall(long_form)),)))
+    return found
+
+
+def off_topic(
+    question: str,
+    topics: TopicIndex,
+    abbreviations: Mapping[str, str],
+    synonyms: Iterable[str] = (),
+) -> tuple[str, ...] | None:
+    """The conditions that make ``question`` fall outside the corpus, or None when it is in scope.
+
+    Out of scope: the question names conditions and no document is about any of them, or it
+    names only acronyms that neither the corpus nor its lexicon (``synonyms``) knows, or it
+    excludes the condition nearly every document is about ("... without neuropathy").
+    """
+    for match in _WITHOUT.finditer(question):
+        if set(stems(match.group(1))) & topics.dominant:
+            return (match.group(0),)
+    conditions = find_conditions(question, abbreviations)
+    lexicon = {s for term in synonyms for s in stems(term)}
+    unknown = [t for t in _acronyms(question) if not set(stems(t)) & (topics.known | lexicon)]
+    if not conditions:
+        return tuple(unknown) if unknown and len(unknown) == len(_acronyms(question)) else None
+    if any(topics.is_subject(c) for c in conditions):
+        return None
+    return tuple(c.text for c in conditions)
+
+
+def _phrase(tokens: list[str], head: int) -> Condition:
+    """The condition around the head noun at ``tokens[head]``: up to two modifiers before
+    it, and what follows "with", "due to", "induced by" ... after it."""
+    before: list[str] = []
+    for token in reversed(tokens[max(0, head - 2) : head]):
+        if token.lower() in _BOUNDARY or token.lower().endswith("ly"):
+            break
+        before.insert(0, token)
+    after: list[str] = []
+    if head + 1 < len(tokens) and _POST.match(tokens[head + 1]):
+        rest = tokens[head + 2 : head + 5]
+        rest = rest[1:] if rest and rest[0].lower() in {"to", "by", "with"} else rest
+        for token in rest:
+            if token.lower() in _BOUNDARY or _HEAD.match(token):
+                break
+            after.append(token)
+    words = [*before, tokens[head], *after]
+    specific = _specific([*before, *after]) or stems(tokens[head])
+    return Condition(" ".join(words), specific)
+
+
+def _specific(words: list[str]) -> tuple[str, ...]:
+    keep = [w for w in words if w.lower() not in _GENERIC and not _HEAD.match(w) and w.lower() != "antibodies"]
+    return tuple(s for w in keep for s in stems(w))
+
+
+def _is_acronym(token: str) -> bool:
+    return bool(_ACRONYM.match(token)) and sum(ch.isupper() for ch in token) >= 2
+
+
+def _acronyms(text: str) -> list[str]:
+    return [t for t in _TOKEN.findall(text) if _is_acronym(t)]
