@@ -265,10 +265,16 @@ def calibrate_command(ctx: click.Context, cases: Path | None) -> None:
     run(Assistant(_settings(ctx)), cases, echo=click.echo)
 
 
-PUBMEDQA_OPTIONS = ("indexed", "left_out", "workdir", "control", "baseline")
+PUBMEDQA_OPTIONS = ("indexed", "left_out", "workdir", "control", "baseline", "calibrate")
 
 
 def _pubmedqa_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option(
+        "--calibrate/--no-calibrate",
+        default=True,
+        show_default=True,
+        help="pubmedqa: fit the refusal threshold on the tune questions first (as 'citewise calibrate').",
+    )(func)
     func = click.option(
         "--baseline/--no-baseline",
         default=True,

@@ -2,7 +2,8 @@
 
 ``citewise eval --suite pubmedqa --control always-refuse`` refuses every question;
 ``--control always-answer`` answers every question: with the real answerer's claims when
-it answers, otherwise by quoting the first sentence of the top-ranked passage. A gate
+it answers, otherwise by quoting the first sentence of the top-ranked passage (the
+pipeline's topic check is switched off for it). A gate
 that either one passed would be measuring nothing: the first never cites, the second
 never refuses a question whose abstract is not indexed.
 """
@@ -63,6 +64,8 @@ def apply_control(assistant: Assistant, control: str | None) -> Assistant:
         assistant.answerer = RefusingAnswerer()
     elif control == "always-answer":
         assistant.answerer = AnsweringAnswerer(assistant.answerer)
+        # The pipeline refuses a condition the corpus is not about before any answerer runs.
+        assistant.features = assistant.features.without("topic_check")
     else:
         raise ConfigError(f"unknown control {control!r}; use one of {', '.join(CONTROLS)}")
     return assistant

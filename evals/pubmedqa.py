@@ -15,7 +15,8 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+
+from evals.cases import Split
 
 DATASET = Path(__file__).with_name("data") / "pubmedqa" / "pqal-dev.json"
 CONCLUSION_SECTION = "Conclusions"
@@ -23,9 +24,6 @@ CONCLUSION_SECTION = "Conclusions"
 UNKNOWN_YEAR = 2000
 # Every third question, per answer label, is held out (see ``assign_splits``).
 HELDOUT_EVERY = 3
-
-Split = Literal["tune", "heldout"]
-SPLITS: tuple[Split, ...] = ("tune", "heldout")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +107,12 @@ def make_questions(
     return [Question(a, True, splits[a.pmid]) for a in indexed] + [
         Question(a, False, splits[a.pmid]) for a in left_out
     ]
+
+
+def calibration_questions(questions: Sequence[Question]) -> list[tuple[str, bool]]:
+    """The tune questions as (question, in scope?) for ``evals.calibrate``: an indexed
+    abstract's question is in scope, a left-out one's is not. Held-out ones never appear."""
+    return [(q.abstract.question, q.in_corpus) for q in questions if q.split == "tune"]
 
 
 def split_abstracts(

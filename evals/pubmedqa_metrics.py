@@ -29,8 +29,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from assistant import Answer, Citation
+from evals.cases import SPLITS, Split
 from evals.metrics import percentile, quote_at_offsets, rate
-from evals.pubmedqa import SPLITS, Question, Split, conclusion_span
+from evals.pubmedqa import Question, conclusion_span
 
 # (key, what it measures) for every summary figure, in report order.
 METRICS: tuple[tuple[str, str], ...] = (

@@ -61,10 +61,18 @@ def headline(report: SuiteReport) -> str:
         f"{split} {n['in_corpus'] + n['left_out']} ({n['in_corpus']} indexed + {n['left_out']} left out)"
         for split, n in report.questions.items()
     )
+    fitted = report.calibration
+    calibrated = (
+        f"refusal threshold {fitted['min_support']:.4f} fitted on {fitted['fitted_on']}"
+        if fitted
+        else "refusal threshold not calibrated (default)"
+    )
+    stages = ", ".join(f"{stage} {seconds:.0f} s" for stage, seconds in report.stages_s.items())
+    asking = ", ".join(f"{run.retriever} {run.wall_s:.0f} s" for run in report.runs)
     return (
         f"pubmedqa: {report.indexed} abstracts indexed, {report.left_out} left out; "
-        f"{report.indexed + report.left_out} questions per system ({sizes}); "
-        f"ingest {report.ingest_s:.1f} s, whole run {report.wall_s:.1f} s"
+        f"{report.indexed + report.left_out} questions per system ({sizes}); {calibrated}. "
+        f"Wall time: {stages}, asking {asking}; whole run {report.wall_s:.0f} s"
     )
 
 

@@ -18,14 +18,17 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from assistant import Assistant, KnowledgeBase
 from evals import pubmedqa_report as render
+from evals.cases import SPLITS
 from evals.controls import apply_control
 from evals.pubmedqa import (
-    SPLITS,
+    Abstract,
     Question,
     assign_splits,
+    calibration_questions,
     load_abstracts,
     make_questions,
     split_abstracts,
@@ -56,6 +59,7 @@ class SuiteOptions:
     retriever: str = "hybrid"
     control: str | None = None
     baseline: bool = True
+    calibrate: bool = True
     gate_file: Path | None = None
     reports: Path = Path("reports")
 
@@ -69,6 +73,7 @@ class SystemRun:
     gated: bool
     results: tuple[QuestionResult, ...]
     summaries: dict[str, Summary]
+    wall_s: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +86,9 @@ class SuiteReport:
     runs: tuple[SystemRun, ...]
     failures: tuple[str, ...]
     gate_file: str
-    ingest_s: float
     wall_s: float
+    stages_s: dict[str, float] = field(default_factory=dict)
+    calibration: dict[str, Any] | None = None
     index: dict[str, str] = field(default_factory=dict)
     date: str = field(default_factory=lambda: dt.date.today().isoformat())
 
@@ -117,6 +123,31 @@ def working_directory(workdir: Path | None) -> Iterator[Path]:
     yield workdir
 
 
+def calibrate_index(kb: KnowledgeBase, questions: Sequence[Question] | None) -> dict[str, Any] | None:
+    """Fit the index's refusal threshold on the tune questions, as ``citewise calibrate``
+    does for a corpus, and store it with the index; returns what was fitted.
+
+    With ``questions`` None the index keeps no calibration (the default constants apply),
+    so a calibration left by an earlier run in the same working directory is removed.
+    """
+    from assistant.calibration import calibration_path, save_calibration
+    from evals.calibrate import calibrate
+
+    fitted = None
+    if questions is None:
+        calibration_path(kb.settings.index_dir).unlink(missing_ok=True)
+    else:
+        chosen = calibration_questions(questions)
+        calibration, _ = calibrate(
+            Assistant(kb.settings, kb), chosen, f"{len(chosen)} pubmedqa tune questions"
+        )
+        save_calibration(kb.settings.index_dir, calibration)
+        fitted = calibration.model_dump(exclude={"created_at"})
+    # Answerers read the calibration when they are built: forget the value cached before.
+    vars(kb).pop("calibration", None)
+    return fitted
+
+
 def ask_all(
     assistant: Assistant,
     questions: Sequence[Question],
@@ -146,6 +177,7 @@ def run_system(
     progress: ProgressFactory | None = None,
 ) -> SystemRun:
     """One system over every question, warm: one untimed question first, no cached vectors."""
+    started = time.perf_counter()
     assistant.ask(questions[0].abstract.question)
     assistant.kb.clear_query_cache()
     bar = progress(len(questions), f"asking ({retriever})") if progress else None
@@ -160,6 +192,7 @@ def run_system(
         gated=gated,
         results=tuple(results),
         summaries=summarise_splits(results),
+        wall_s=time.perf_counter() - started,
     )
 
 
@@ -175,6 +208,33 @@ def _systems(options: SuiteOptions) -> list[tuple[str, bool]]:
     if options.baseline and options.retriever != BASELINE:
         systems.append((BASELINE, False))
     return systems
+
+
+def prepare_index(
+    settings: Settings,
+    workdir: Path,
+    indexed: Sequence[Abstract],
+    calibrate_on: Sequence[Question] | None,
+    progress: ProgressFactory | None,
+) -> tuple[KnowledgeBase, dict[str, float], dict[str, Any] | None]:
+    """Write and ingest the corpus, load it, calibrate it on ``calibrate_on`` (None: not).
+
+    Returns:
+        The loaded index, the seconds each stage took (ingest, load, calibrate), and the
+        calibration fitted.
+    """
+    embedder = Embedder()  # one model for the ingest and the questions
+    marks = [time.perf_counter()]
+    build_index(settings, write_corpus(indexed, workdir / "corpus"), embedder=embedder, progress=progress)
+    marks.append(time.perf_counter())
+    kb = KnowledgeBase(settings, embedder)
+    kb.warm_up()
+    marks.append(time.perf_counter())
+    calibration = calibrate_index(kb, calibrate_on)
+    marks.append(time.perf_counter())
+    stages = ("ingest", "load", "calibrate")
+    seconds = {name: round(b - a, 2) for name, a, b in zip(stages, marks[:-1], marks[1:], strict=True)}
+    return kb, seconds, calibration
 
 
 def run(settings: Settings, options: SuiteOptions, progress: ProgressFactory | None = None) -> SuiteReport:
@@ -195,14 +255,9 @@ def run(settings: Settings, options: SuiteOptions, progress: ProgressFactory | N
     with working_directory(options.workdir) as workdir:
         # The suite's own embedded index, never the user's: a Chroma server is not used.
         suite_settings = settings.model_copy(update={"home": workdir / "home", "chroma_url": None})
-        embedder = Embedder()
-        ingest_started = time.perf_counter()
-        build_index(
-            suite_settings, write_corpus(indexed, workdir / "corpus"), embedder=embedder, progress=progress
+        kb, stages, calibration = prepare_index(
+            suite_settings, workdir, indexed, questions if options.calibrate else None, progress
         )
-        ingest_s = time.perf_counter() - ingest_started
-        kb = KnowledgeBase(suite_settings, embedder)
-        kb.warm_up()
         runs = []
         for retriever, gated in _systems(options):
             assistant = build_assistant(suite_settings, kb, retriever)
@@ -218,8 +273,9 @@ def run(settings: Settings, options: SuiteOptions, progress: ProgressFactory | N
         runs=tuple(runs),
         failures=tuple(check_gate(judged.summaries, gate)),
         gate_file=str(options.gate_file or "evals/gate-pubmedqa.yaml"),
-        ingest_s=ingest_s,
         wall_s=time.perf_counter() - started,
+        stages_s=stages,
+        calibration=calibration,
         index=index,
     )
 

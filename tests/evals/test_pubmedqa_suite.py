@@ -67,6 +67,14 @@ def test_the_report_has_both_systems_every_question_and_both_splits(real_run) ->
         assert f"| langchain + extractive (baseline) | {split} |" in result.output
 
 
+def test_the_refusal_threshold_is_fitted_on_the_tune_questions_only(real_run) -> None:
+    _, data = real_run
+    tune = data["questions"]["tune"]
+    assert (
+        data["calibration"]["fitted_on"] == f"{tune['in_corpus'] + tune['left_out']} pubmedqa tune questions"
+    )
+
+
 def test_the_figures_are_computed_from_the_answers(real_run) -> None:
     _, data = real_run
     for run in data["runs"]:
@@ -86,8 +94,11 @@ def test_every_quote_is_verbatim_at_its_offsets(real_run) -> None:
 
 
 def test_a_system_that_always_refuses_fails_the_gate(workdir: Path, tmp_path: Path) -> None:
-    result, data = run_suite(workdir, tmp_path, "--control", "always-refuse", "--no-baseline")
+    result, data = run_suite(
+        workdir, tmp_path, "--control", "always-refuse", "--no-baseline", "--no-calibrate"
+    )
     assert result.exit_code == 3, result.output
+    assert data["calibration"] is None and "not calibrated" in result.output
     assert "FAIL cited (tune)" in result.output and "FAIL cited (heldout)" in result.output
     (run,) = data["runs"]
     assert run["answerer"] == "always-refuse"
