@@ -129,6 +129,9 @@ def calibrate_index(kb: KnowledgeBase, questions: Sequence[Question] | None) -> 
 
     With ``questions`` None the index keeps no calibration (the default constants apply),
     so a calibration left by an earlier run in the same working directory is removed.
+
+    Raises:
+        ConfigError: there is no tune question to fit on.
     """
     from assistant.calibration import calibration_path, save_calibration
     from evals.calibrate import calibrate
@@ -138,9 +141,15 @@ def calibrate_index(kb: KnowledgeBase, questions: Sequence[Question] | None) -> 
         calibration_path(kb.settings.index_dir).unlink(missing_ok=True)
     else:
         chosen = calibration_questions(questions)
-        calibration, _ = calibrate(
-            Assistant(kb.settings, kb), chosen, f"{len(chosen)} pubmedqa tune questions"
-        )
+        try:
+            calibration, _ = calibrate(
+                Assistant(kb.settings, kb), chosen, f"{len(chosen)} pubmedqa tune questions"
+            )
+        except ValueError as exc:  # no tune question, or every one refused by the topic check
+            raise ConfigError(
+                f"pubmedqa: cannot calibrate on {len(chosen)} tune questions ({exc}); "
+                "ask for more abstracts or pass --no-calibrate"
+            ) from exc
         save_calibration(kb.settings.index_dir, calibration)
         fitted = calibration.model_dump(exclude={"created_at"})
     # Answerers read the calibration when they are built: forget the value cached before.
