@@ -72,7 +72,7 @@ def headline(report: SuiteReport) -> str:
     return (
         f"pubmedqa: {report.indexed} abstracts indexed, {report.left_out} left out; "
         f"{report.indexed + report.left_out} questions per system ({sizes}); {calibrated}. "
-        f"Wall time: {stages}, asking {asking}; whole run {report.wall_s:.0f} s"
+        f"Wall time: {stages}, answering (interleaved) {asking}; whole run {report.wall_s:.0f} s"
     )
 
 

@@ -38,7 +38,7 @@ from evals.pubmedqa_gate import check_gate, load_gate
 from evals.pubmedqa_metrics import QuestionResult, Summary, grade, summarise_splits
 from evals.runner import build_assistant
 from ingest import ConfigError, Embedder, Settings, build_index
-from ingest.index import Progress, ProgressFactory
+from ingest.index import ProgressFactory
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ class SystemRun:
     gated: bool
     results: tuple[QuestionResult, ...]
     summaries: dict[str, Summary]
-    wall_s: float = 0.0
+    wall_s: float = 0.0  # the sum of its timed answers
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,52 +157,60 @@ def calibrate_index(kb: KnowledgeBase, questions: Sequence[Question] | None) -> 
     return fitted
 
 
-def ask_all(
-    assistant: Assistant,
-    questions: Sequence[Question],
-    documents: dict[str, str],
-    bar: Progress | None = None,
-) -> list[QuestionResult]:
-    """Ask every question through the chain, timing the whole ``ask``, and grade it."""
-    results = []
-    for question in questions:
-        start = time.perf_counter()
-        answer = assistant.ask(question.abstract.question, id=question.id)
-        result = grade(question, answer, documents, (time.perf_counter() - start) * 1000)
-        logger.info("%s: refused=%s cited=%s", question.id, result.refused, result.cited)
-        results.append(result)
-        if bar is not None:
-            bar.update(1)
-    return results
+@dataclass(frozen=True, slots=True)
+class System:
+    """One system to evaluate: its retriever's name, its pipeline, and whether it is gated."""
+
+    retriever: str
+    assistant: Assistant
+    gated: bool
 
 
-def run_system(
-    assistant: Assistant,
-    retriever: str,
+def ask(system: System, question: Question, documents: dict[str, str]) -> QuestionResult:
+    """Ask one question, timing the whole ``ask`` with no cached question vector, and grade it."""
+    system.assistant.kb.clear_query_cache()
+    start = time.perf_counter()
+    answer = system.assistant.ask(question.abstract.question, id=question.id)
+    result = grade(question, answer, documents, (time.perf_counter() - start) * 1000)
+    logger.info("%s %s: refused=%s cited=%s", system.retriever, question.id, result.refused, result.cited)
+    return result
+
+
+def run_systems(
+    systems: Sequence[System],
     questions: Sequence[Question],
     documents: dict[str, str],
-    *,
-    gated: bool,
     progress: ProgressFactory | None = None,
-) -> SystemRun:
-    """One system over every question, warm: one untimed question first, no cached vectors."""
-    started = time.perf_counter()
-    assistant.ask(questions[0].abstract.question)
-    assistant.kb.clear_query_cache()
-    bar = progress(len(questions), f"asking ({retriever})") if progress else None
+) -> list[SystemRun]:
+    """Every question of every system, interleaved: each question goes to every system in
+    turn (in alternating order), so a change in machine load during the run falls on all
+    systems alike and their latencies stay comparable. Each system answers one untimed
+    question first."""
+    for system in systems:
+        system.assistant.ask(questions[0].abstract.question)
+    results: list[list[QuestionResult]] = [[] for _ in systems]
+    bar = progress(len(questions) * len(systems), "asking") if progress else None
     try:
-        results = ask_all(assistant, questions, documents, bar)
+        for number, question in enumerate(questions):
+            order = list(range(len(systems)))
+            for i in order if number % 2 == 0 else order[::-1]:
+                results[i].append(ask(systems[i], question, documents))
+                if bar is not None:
+                    bar.update(1)
     finally:
         if bar is not None:
             bar.close()
-    return SystemRun(
-        retriever=retriever,
-        answerer=assistant.answerer.name,
-        gated=gated,
-        results=tuple(results),
-        summaries=summarise_splits(results),
-        wall_s=time.perf_counter() - started,
-    )
+    return [
+        SystemRun(
+            retriever=system.retriever,
+            answerer=system.assistant.answerer.name,
+            gated=system.gated,
+            results=tuple(rows),
+            summaries=summarise_splits(rows),
+            wall_s=sum(r.latency_ms for r in rows) / 1000,
+        )
+        for system, rows in zip(systems, results, strict=True)
+    ]
 
 
 def _count(questions: Sequence[Question], split: str) -> dict[str, int]:
@@ -212,7 +220,7 @@ def _count(questions: Sequence[Question], split: str) -> dict[str, int]:
 
 
 def _systems(options: SuiteOptions) -> list[tuple[str, bool]]:
-    """(retriever, gated) for each system to run: the gated one first."""
+    """(retriever, gated) for each system to run: the gated one first (controls apply to it)."""
     systems = [(options.retriever, True)]
     if options.baseline and options.retriever != BASELINE:
         systems.append((BASELINE, False))
@@ -267,12 +275,12 @@ def run(settings: Settings, options: SuiteOptions, progress: ProgressFactory | N
         kb, stages, calibration = prepare_index(
             suite_settings, workdir, indexed, questions if options.calibrate else None, progress
         )
-        runs = []
-        for retriever, gated in _systems(options):
-            assistant = build_assistant(suite_settings, kb, retriever)
-            if gated:
-                apply_control(assistant, options.control)
-            runs.append(run_system(assistant, retriever, questions, kb.texts, gated=gated, progress=progress))
+        systems = [
+            System(retriever, build_assistant(suite_settings, kb, retriever), gated)
+            for retriever, gated in _systems(options)
+        ]
+        apply_control(systems[0].assistant, options.control)
+        runs = run_systems(systems, questions, kb.texts, progress)
         index = kb.index_info()
     judged = next(r for r in runs if r.gated)
     return SuiteReport(
