@@ -1,6 +1,7 @@
 # citewise — set-up and everyday commands. See README.md.
 #   make chat   install, ingest the bundled corpus, open the chat on http://127.0.0.1:7860
 #   make test   install (with test tools and Debian chromium), run the tests and the eval gate
+#   make test-llm  build llama-cpp-python once (cached wheel), run tests/llm against a real llama.cpp server
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -11,8 +12,12 @@ TORCH := torch==2.13.0
 EVAL_HOME ?= $(CURDIR)/.citewise-home/eval
 # The pubmedqa suite's own corpus and index (kept, so a second run does not embed again).
 PUBMEDQA_WORK ?= $(CURDIR)/.citewise-home/pubmedqa
+# llama-cpp-python compiles llama.cpp from source (two hours on the shared 2-core machine);
+# the wheel is built once into this folder and reused, and pip's wheel cache keeps a copy.
+LLM_WHEELS ?= $(CURDIR)/.cache/wheels
+LLAMA_CPP := llama-cpp-python==0.3.36
 
-.PHONY: install install-test chat ask test eval lint bench clean
+.PHONY: install install-test chat ask test test-llm eval lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +29,13 @@ $(VENV)/.installed: pyproject.toml
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(PY) -m pip install -q -e '.[test]'
 	bash scripts/install-chromium.sh
+	touch $@
+
+$(VENV)/.installed-llm: $(VENV)/.installed-test
+	mkdir -p $(LLM_WHEELS)
+	CMAKE_BUILD_PARALLEL_LEVEL=2 CMAKE_ARGS="-DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_CURL=OFF" \
+		nice $(PY) -m pip wheel -q --no-deps --find-links $(LLM_WHEELS) --wheel-dir $(LLM_WHEELS) '$(LLAMA_CPP)'
+	$(PY) -m pip install -q --find-links $(LLM_WHEELS) -e '.[llm-server]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -38,6 +50,9 @@ test: install-test
 	$(MAKE) lint
 	$(PY) -m pytest
 	$(MAKE) eval
+
+test-llm: $(VENV)/.installed-llm
+	$(PY) -m pytest -m llm tests/llm
 
 eval: install
 	CITEWISE_HOME=$(EVAL_HOME) $(CITEWISE) ingest --quiet corpus

@@ -95,7 +95,9 @@ class Answer(BaseModel):
     lead: list[int] = Field(
         default_factory=list, description="1-based positions in `citations` of the bottom-line claims."
     )
-    premise: str | None = Field(default=None, description="What the question takes for granted, when checked.")
+    premise: str | None = Field(
+        default=None, description="What the question takes for granted, when checked."
+    )
     parts: list[str] = Field(default_factory=list, description="The parts of a compound question.")
     refused: bool = False
     refusal_reason: str | None = None

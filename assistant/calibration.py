@@ -30,9 +30,9 @@ class Calibration(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    min_support: float = Field(DEFAULT_MIN_SUPPORT, description="Least support for answering.")
+    min_support: float = Field(default=DEFAULT_MIN_SUPPORT, description="Least support for answering.")
     corpus_sha256: str | None = Field(default=None, description="The corpus it was fitted on.")
-    fitted_on: str = Field("default", description="Which questions, e.g. '40 tune cases'.")
+    fitted_on: str = Field(default="default", description="Which questions, e.g. '40 tune cases'.")
     in_scope_refused: float | None = Field(default=None, description="On the fitting questions.")
     out_of_scope_answered: float | None = Field(default=None, description="On the fitting questions.")
     created_at: str | None = None

@@ -1,148 +1,51 @@
 """``citewise chat``: the Gradio app for clinicians, and its ``ask`` API endpoint.
 
-Answers are computed in full (retrieval, answer, citation check) *before* anything is
-shown, then revealed a few lines at a time. Streaming tokens as a model produces them
-would put statements on a clinician's screen that the citation check may still drop;
-a claim seen and then withdrawn is worse than a second's wait. While the answer is
-computed the chat shows a status line ("Searching the corpus…").
+Answers are checked in full (retrieval, answer, citation and statement checks) *before*
+any statement is shown, then revealed a block at a time. A language model's reply is
+streamed, but only as progress ("Writing the answer… 412 characters drafted"): a claim
+seen and then withdrawn is worse than a second's wait. The checked answer then replaces
+the progress line, with a note of what the checks removed.
 
 The model and the index are loaded once, in a background thread started at launch, so
 the page is served at once; the first question waits for the load if it is not done.
 Follow-up questions are rewritten into standalone queries (``assistant.followup``), and
-the query used is shown above the answer. Thumbs up/down votes are appended to
-``<home>/feedback.jsonl``. Gradio is imported inside functions, so ``citewise --help``
-stays fast.
+the query used is shown above the answer. Votes and comments go to
+``<home>/feedback.jsonl`` (``assistant.feedback``). The conversation is kept on the
+server (``gr.State``), so a request carries one question, never the whole history, and
+``assistant.chat_limits`` caps every request body. Gradio is imported inside functions,
+so ``citewise --help`` stays fast.
 
 No ``from __future__ import annotations`` here: Gradio reads the event handlers' type
-hints at run time (``gr.SelectData``, ``gr.LikeData``) to know what to pass them.
+hints at run time (``gr.SelectData``, ``gr.LikeData``, ``gr.Request``) to know what to
+pass them.
 """
 
-import datetime as dt
 import logging
-import threading
+import sys
 import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from assistant import chat_view as view
 from assistant.answer import Answer
-from assistant.audit import append_jsonl
-from assistant.followup import Rewrite, rewrite_followup
-from ingest import CitewiseError, ConfigError, Settings, current_generation
+from assistant.chat_engine import Engine, ask_with_progress, new_answer_id
+from assistant.chat_limits import VOTE_WINDOW_S, VOTES_PER_WINDOW, SlidingWindow, exposure_warning
+from assistant.chat_server import page_asset, parse_auth, serve
+from assistant.chat_sources import placeholder_html, sources_html
+from assistant.feedback import MAX_COMMENT_CHARS, record_comment, record_vote, turn_at
+from assistant.followup import Rewrite, rewrite_followup, term_kinds
+from ingest import CitewiseError, Settings, current_generation
 
 if TYPE_CHECKING:
     import gradio as gr
 
-    from assistant.knowledge import KnowledgeBase
     from assistant.pipeline import Assistant
+
+__all__ = ["Engine", "build_app", "launch", "page_asset", "parse_auth", "respond", "serve"]
 
 logger = logging.getLogger(__name__)
 
-MAX_QUEUE = 64
 REVEAL_DELAY_S = 0.04  # between reveal steps: readable, and ~0.3 s for a whole answer
-FEEDBACK_FILE = "feedback.jsonl"
-
-
-class Engine:
-    """The shared index and model, loaded once; one Assistant per (answerer, top_k)."""
-
-    def __init__(self, settings: Settings, assistant: "Assistant | None" = None) -> None:
-        self.settings = settings
-        self._lock = threading.Lock()
-        self._kb: KnowledgeBase | None = assistant.kb if assistant else None
-        self._assistants: dict[tuple[str, int], Assistant] = {}
-        if assistant is not None:
-            self._assistants[(assistant.settings.answerer, assistant.settings.top_k)] = assistant
-
-    @property
-    def is_loaded(self) -> bool:
-        """True once the index and model are in memory."""
-        return self._kb is not None
-
-    def load_in_background(self) -> None:
-        """Start loading now, so the first question does not wait for the model."""
-        threading.Thread(target=self._preload, name="citewise-load", daemon=True).start()
-
-    def _preload(self) -> None:
-        try:
-            self.knowledge()
-        except CitewiseError as exc:  # shown to the user when they ask
-            logger.warning("index not loaded: %s", exc)
-
-    def knowledge(self) -> "KnowledgeBase":
-        """The loaded index; loads it on first use (a failed load is retried next time),
-        and loads a newer generation once an ingest has finished.
-
-        A newer index is loaded beside the old one and swapped in by one assignment, so a
-        request in flight keeps a consistent view of the index it started with.
-        """
-        with self._lock:
-            kb = self._kb
-        if kb is not None and not kb.is_stale():
-            return kb
-        from assistant.knowledge import KnowledgeBase
-
-        t0 = time.perf_counter()
-        fresh = KnowledgeBase(self.settings, kb.embedder if kb else None)
-        fresh.warm_up()
-        with self._lock:
-            self._kb = fresh
-            self._assistants = {}
-        logger.info("index %s loaded in %.1f s", fresh.generation.generation, time.perf_counter() - t0)
-        return fresh
-
-    def assistant(self, answerer: str | None = None, top_k: int | None = None) -> "Assistant":
-        """The Assistant for these options (defaults from settings).
-
-        Raises:
-            CitewiseError: no index, a bad option, or an answerer that is not configured.
-        """
-        settings = self.settings.with_(answerer=answerer, top_k=top_k)
-        key = (settings.answerer, settings.top_k)
-        kb = self.knowledge()
-        with self._lock:
-            if key not in self._assistants or self._assistants[key].kb is not kb:
-                from assistant.pipeline import Assistant
-
-                self._assistants[key] = Assistant(settings, kb)
-            return self._assistants[key]
-
-    def ask(self, question: str, answerer: str | None = None, top_k: int | None = None) -> Answer:
-        """Answer ``question``, picking up a newer index if an ingest finished meanwhile."""
-        from assistant.pipeline import validate_question
-
-        validate_question(question, self.settings.max_question_chars)  # before waiting for the model
-        return self.assistant(answerer, top_k).ask(question)
-
-
-def feedback_record(turn: dict[str, Any], liked: bool) -> dict[str, Any]:
-    """The JSON line written for one vote on one answer."""
-    answer = turn["answer"]
-    return {
-        "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
-        "vote": "up" if liked else "down",
-        "question": turn["question"],
-        "query": turn["query"],
-        "answer": answer["answer"],
-        "refused": answer["refused"],
-        "cited": list(dict.fromkeys(c["source_id"] for c in answer["citations"])),
-        "answerer": answer["answerer"],
-        "index": answer["index"],
-    }
-
-
-def parse_auth(auth: str | None) -> tuple[str, str] | None:
-    """``"user:password"`` as a pair, or None when no login is required.
-
-    Raises:
-        ConfigError: the value has no ':' or an empty user or password.
-    """
-    if not auth:
-        return None
-    user, sep, password = auth.partition(":")
-    if not sep or not user or not password:
-        raise ConfigError("the chat login must look like 'user:password' (--auth or CITEWISE_AUTH)")
-    return user, password
 
 
 def index_notice(settings: Settings) -> str | None:
@@ -160,49 +63,63 @@ def respond(
     answerer: str,
     top_k: int,
 ) -> Iterator[tuple[Any, ...]]:
-    """The chat turn: status line, then the checked answer revealed a few lines at a time.
+    """The chat turn: status line, progress while a model writes, then the checked
+    answer revealed a block at a time.
 
     The text box is cleared once, at the start, so a question typed during the reveal
     survives; the turn is recorded before the reveal, so a vote cast during it counts.
 
     Yields:
-        (chat history, turns, sources panel HTML, text box value); ``gr.skip()`` leaves one as is.
+        (chat messages, turns, sources panel HTML, text box value, index of the answer
+        the panel shows); ``gr.skip()`` leaves one as is.
     """
     question = (message or "").strip()
     if not question:
-        yield history, turns, gr_skip(), ""
+        yield history, turns, gr_skip(), "", gr_skip()
         return
-    asked = [*history, {"role": "user", "content": question}]
+    asked = [*history, {"role": "user", "content": view.question_html(question)}]
 
     def showing(content: str) -> list[dict[str, Any]]:  # a new list per step: earlier steps stay as sent
         return [*asked, {"role": "assistant", "content": content}]
 
     status = view.SEARCHING if engine.is_loaded else view.LOADING
-    yield showing(status), turns, view.placeholder_html("Searching…"), ""
-    rewrite = rewrite_followup(question, turns[-1]["query"] if turns else None)
+    yield showing(view.status_html(status)), turns, placeholder_html("Searching…"), "", None
+    previous = turns[-1]["query"] if turns else None
+    rewrite = rewrite_followup(question, previous, term_kinds(engine.settings))
+    answer: Answer | None = None
     try:
-        answer = engine.ask(rewrite.query, answerer, int(top_k))
+        for item in ask_with_progress(engine, rewrite.query, answerer, int(top_k), new_answer_id()):
+            if isinstance(item, Answer):
+                answer = item
+            else:
+                yield showing(view.drafting_html(*item)), gr_skip(), gr_skip(), gr_skip(), gr_skip()
     except CitewiseError as exc:
-        yield showing(view.error_message(str(exc))), turns, view.placeholder_html(str(exc)), gr_skip()
+        yield showing(view.error_message(str(exc))), turns, placeholder_html(str(exc)), gr_skip(), None
         return
     except Exception:  # a bug: say so once, never show a traceback
         logger.exception("unexpected error answering %r", rewrite.query)
-        yield showing(view.error_message(view.BUG_MESSAGE)), turns, view.placeholder_html(), gr_skip()
+        yield showing(view.error_message(view.BUG_MESSAGE)), turns, placeholder_html(), gr_skip(), None
         return
-    text, panel = view.answer_message(answer, rewrite), view.sources_html(answer)
-    turns = [*turns, _turn(question, rewrite, answer, len(asked))]
-    for step, part in enumerate(view.progressive(text)):
-        yield (showing(part), *((turns, panel) if step == 0 else (gr_skip(), gr_skip())), gr_skip())
-        time.sleep(REVEAL_DELAY_S)
-    yield showing(text), turns, panel, gr_skip()
+    assert answer is not None  # ask_with_progress ends with the answer or raises
+    panel = sources_html(answer)
+    turns = [*turns, _turn(question, rewrite, answer, len(asked), int(top_k))]
+    steps = view.reveal_steps(answer, rewrite)
+    for step, part in enumerate(steps):
+        # The first and last steps carry the turn and panel: votes count from the start,
+        # and the final state is complete on its own.
+        full = step in (0, len(steps) - 1)
+        yield (showing(part), *((turns, panel, gr_skip(), len(asked)) if full else (gr_skip(),) * 4))
+        if step < len(steps) - 1:
+            time.sleep(REVEAL_DELAY_S)
 
 
-def _turn(question: str, rewrite: Rewrite, answer: Answer, index: int) -> dict[str, Any]:
+def _turn(question: str, rewrite: Rewrite, answer: Answer, index: int, top_k: int) -> dict[str, Any]:
     return {
         "question": question,
         "query": rewrite.query,
         "rule": rewrite.rule,
         "message_index": index,
+        "top_k": top_k,
         "answer": answer.model_dump(mode="json"),
     }
 
@@ -226,13 +143,10 @@ def ask_endpoint(
         raise gr.Error(str(exc), print_exception=False) from exc
 
 
-def record_vote(settings: Settings, turns: list[dict[str, Any]], index: Any, liked: Any) -> bool:
-    """Append the vote on the answer at chat ``index``; False when there is nothing to record."""
-    turn = next((t for t in turns if t["message_index"] == index), None)
-    if turn is None or not isinstance(liked, bool):  # a vote withdrawn, or a user message
-        return False
-    append_jsonl(settings.home / FEEDBACK_FILE, feedback_record(turn, liked))
-    return True
+def client_host(request: Any) -> str:
+    """The address of the client of a Gradio request ("unknown" without one)."""
+    client = getattr(request, "client", None)
+    return str(getattr(client, "host", None) or "unknown")
 
 
 def build_app(settings: Settings, assistant: "Assistant | None" = None) -> "gr.Blocks":
@@ -245,16 +159,16 @@ def build_app(settings: Settings, assistant: "Assistant | None" = None) -> "gr.B
     engine = Engine(settings, assistant)
     if assistant is None:
         engine.load_in_background()
+    texts = view.chat_texts(settings)
     with gr.Blocks(title=view.TITLE, analytics_enabled=False) as app:
-        gr.HTML(view.header_html())
+        gr.HTML(view.header_html(texts))
         notice = gr.HTML(visible=False)
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=420):
-                chatbot, box, answerer, top_k = _chat_column(gr, settings)
-            with gr.Column(scale=2, min_width=320):
-                sources = gr.HTML(view.placeholder_html(), elem_id="cw-sources-panel")
-        turns = gr.State([])
-        _wire(gr, engine, chatbot, box, answerer, top_k, sources, turns)
+        with gr.Row(equal_height=False, elem_id="cw-main"):
+            with gr.Column(scale=3, min_width=300):
+                parts = _chat_column(gr, settings, texts)
+            with gr.Column(scale=2, min_width=300):
+                sources = gr.HTML(placeholder_html(), elem_id="cw-sources-panel")
+        _wire(gr, engine, parts, sources)
         app.load(_notice_update(gr, settings), None, notice, api_visibility="private", queue=False)
 
         def ask(question: str, top_k: int | None = None, answerer: str | None = None) -> dict:
@@ -265,26 +179,38 @@ def build_app(settings: Settings, assistant: "Assistant | None" = None) -> "gr.B
     return app
 
 
-def _chat_column(gr: Any, settings: Settings) -> tuple[Any, ...]:
+def _chat_column(gr: Any, settings: Settings, texts: view.ChatTexts) -> dict[str, Any]:
     chatbot = gr.Chatbot(
         label="Conversation",
         show_label=False,
         height=600,
-        placeholder=view.CHAT_PLACEHOLDER,
-        examples=[{"text": q} for q in view.EXAMPLES],
+        placeholder=texts.empty_chat,
+        examples=[{"text": q} for q in texts.examples],
         feedback_options=("Like", "Dislike"),
-        buttons=["copy"],
+        buttons=[],
+        render_markdown=False,  # messages are HTML built by chat_view: model text is never Markdown
+        sanitize_html=True,
         latex_delimiters=[],
         elem_id="cw-chat",
     )
     box = gr.Textbox(
-        placeholder="Ask about anti-MAG neuropathy, e.g. “Does rituximab help?” (Enter to send)",
+        placeholder=texts.placeholder,
         show_label=False,
         submit_btn="Ask",
         max_length=settings.max_question_chars,
         autofocus=True,
         elem_id="cw-question",
     )
+    with gr.Accordion(
+        "Comment on the answer shown in Sources", open=False, elem_id="cw-feedback"
+    ) as feedback:
+        comment = gr.Textbox(
+            label="What is wrong or missing? (optional; sent with the answer id, question and corpus)",
+            max_length=MAX_COMMENT_CHARS,
+            lines=2,
+            elem_id="cw-comment",
+        )
+        send = gr.Button("Send comment", size="sm", elem_id="cw-send-comment")
     with gr.Accordion("Options", open=False), gr.Row():
         answerer = gr.Radio(
             ["extractive", "llm"],
@@ -293,39 +219,80 @@ def _chat_column(gr: Any, settings: Settings) -> tuple[Any, ...]:
             info="extractive: verbatim sentences, offline. llm: needs CITEWISE_LLM_BASE_URL.",
         )
         top_k = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages to answer from (top_k)")
-    return chatbot, box, answerer, top_k
+    return {"chatbot": chatbot, "box": box, "answerer": answerer, "top_k": top_k,
+            "feedback": feedback, "comment": comment, "send": send}  # fmt: skip
 
 
-def _wire(
-    gr: Any, engine: Engine, chatbot: Any, box: Any, answerer: Any, top_k: Any, sources: Any, turns: Any
-) -> None:
+def _wire(gr: Any, engine: Engine, parts: dict[str, Any], sources: Any) -> None:
     """Connect the events; none of them is a public API (only ``ask`` is)."""
+    chatbot, box = parts["chatbot"], parts["box"]
+    history, turns, shown = gr.State([]), gr.State([]), gr.State(None)
+    vote, comment = _feedback_handlers(gr, engine.settings)
 
-    def turn(message: str, history: list, state: list, name: str, k: int) -> Iterator[tuple]:
-        yield from respond(engine, message, history, state, name, k)
+    def turn(message: str, past: list, state: list, name: str, k: int) -> Iterator[tuple]:
+        for messages, *rest in respond(engine, message, past, state, name, k):
+            yield (messages, messages, *rest)
 
     def pick_example(data: gr.SelectData) -> str:
         return data.value["text"]
 
-    def show_sources(state: list, data: gr.SelectData) -> str:
-        match = next((t for t in state if t["message_index"] == data.index), None)
-        return view.sources_html(Answer.model_validate(match["answer"])) if match else gr.skip()
-
-    def vote(state: list, data: gr.LikeData) -> None:
-        if record_vote(engine.settings, state, data.index, data.liked):
-            gr.Info("Thank you: your feedback was recorded.", duration=3)
+    def show_sources(state: list, data: gr.SelectData) -> tuple:
+        match = turn_at(state, data.index)
+        if match is None:
+            return gr.skip(), gr.skip()
+        return sources_html(Answer.model_validate(match["answer"])), data.index
 
     private = {"api_visibility": "private"}
-    io = {"inputs": [box, chatbot, turns, answerer, top_k], "outputs": [chatbot, turns, sources, box]}
+    io = {
+        "inputs": [box, history, turns, parts["answerer"], parts["top_k"]],
+        "outputs": [chatbot, history, turns, sources, box, shown],
+    }
     # always_last: a question sent while an answer is still shown is asked right after it.
     box.submit(turn, **io, show_progress="hidden", trigger_mode="always_last", **private)
     chatbot.example_select(pick_example, None, box, **private).then(
         turn, **io, show_progress="hidden", **private
     )
-    chatbot.select(show_sources, turns, sources, **private)
-    chatbot.like(vote, turns, None, **private)
+    chatbot.select(show_sources, turns, [sources, shown], **private)
+    chatbot.like(vote, turns, [parts["feedback"], shown], **private)
+    parts["send"].click(comment, [turns, shown, parts["comment"]], parts["comment"], **private)
     # The chat's own clear button starts a new conversation: no follow-up context, no votes to match.
-    chatbot.clear(lambda: ([], view.placeholder_html()), None, [turns, sources], **private)
+    chatbot.clear(
+        lambda: ([], [], placeholder_html(), None), None, [history, turns, sources, shown], **private
+    )
+
+
+def _feedback_handlers(gr: Any, settings: Settings) -> tuple[Any, Any]:
+    """The vote and comment handlers, sharing one per-client feedback limit."""
+    window = SlidingWindow(VOTES_PER_WINDOW, VOTE_WINDOW_S)
+    too_much = "Too much feedback from this address for now; this {} was not recorded."
+
+    def vote(state: list, data: gr.LikeData, request: gr.Request) -> Any:
+        if turn_at(state, data.index) is None or not isinstance(data.liked, bool):
+            return gr.skip(), gr.skip()
+        if not window.allow(client_host(request)):
+            gr.Warning(too_much.format("vote"))
+            return gr.skip(), gr.skip()
+        record_vote(settings, state, data.index, data.liked)
+        gr.Info("Thank you: your vote was recorded. You can add a comment below.", duration=4)
+        return gr.Accordion(open=True), data.index
+
+    def comment(state: list, index: Any, text: str, request: gr.Request) -> Any:
+        target = turn_at(state, index) or (state[-1] if state else None)
+        if target is None:
+            gr.Warning("Ask a question first: a comment is about an answer.")
+            return gr.skip()
+        if not window.allow(client_host(request)):
+            gr.Warning(too_much.format("comment"))
+            return gr.skip()
+        try:
+            record_comment(settings, target, text)
+        except CitewiseError as exc:
+            gr.Warning(str(exc))
+            return gr.skip()
+        gr.Info(f"Thank you: your comment on “{target['question'][:80]}” was recorded.", duration=4)
+        return ""
+
+    return vote, comment
 
 
 def _notice_update(gr: Any, settings: Settings) -> Any:
@@ -334,51 +301,6 @@ def _notice_update(gr: Any, settings: Settings) -> Any:
         return gr.update(value=view.notice_html(message) if message else "", visible=message is not None)
 
     return update
-
-
-def theme() -> Any:
-    """A calm theme with system fonts: nothing is fetched from a font CDN."""
-    import gradio as gr
-
-    fonts = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]
-    return gr.themes.Soft(
-        primary_hue="teal",
-        neutral_hue="slate",
-        font=fonts,
-        font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"],
-    )
-
-
-def serve(
-    app: "gr.Blocks",
-    settings: Settings,
-    *,
-    host: str = "127.0.0.1",
-    port: int = 7860,
-    share: bool = False,
-    concurrency: int = 4,
-    prevent_thread_lock: bool = False,
-    quiet: bool = True,
-) -> Any:
-    """Start the server: bounded queue, optional login, no share link unless asked."""
-    app.queue(default_concurrency_limit=concurrency, max_size=max(MAX_QUEUE, 4 * concurrency))
-    return app.launch(
-        server_name=host,
-        server_port=port,
-        share=share,
-        auth=parse_auth(settings.auth),
-        auth_message="citewise: sign in to ask questions." if settings.auth else None,
-        prevent_thread_lock=prevent_thread_lock,
-        theme=theme(),
-        css=view.CSS,
-        footer_links=["api"],
-        ssr_mode=False,
-        mcp_server=False,
-        pwa=False,
-        enable_monitoring=False,
-        inbrowser=False,
-        quiet=quiet,
-    )
 
 
 def launch(
@@ -392,9 +314,13 @@ def launch(
     """Build and serve the chat until interrupted (``citewise chat``).
 
     Raises:
-        ConfigError: a malformed login.
+        ConfigError: a malformed login, or a port that cannot be used.
     """
     parse_auth(settings.auth)  # fail before loading anything
+    warning = exposure_warning(host, settings.auth)
+    if warning:
+        bar = "!" * 78
+        print(f"{bar}\n{warning}\n{bar}", file=sys.stderr, flush=True)
     app = build_app(settings)
     serve(app, settings, host=host, port=port, share=share, concurrency=concurrency, prevent_thread_lock=True)
     login = " (login required)" if settings.auth else ""

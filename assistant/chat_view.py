@@ -1,195 +1,336 @@
-"""What the chat shows: answer messages, the sources panel, notices and the page style.
+"""What the chat shows in the conversation: answer messages, status lines and notices.
 
-Pure functions from an ``Answer`` to Markdown or HTML; no Gradio here, so every view
-is tested as text. Everything taken from the corpus or the user is HTML-escaped.
+Pure functions from an ``Answer`` to HTML; no Gradio here, so every view is tested as
+text. The chat renders messages as HTML, not Markdown (``render_markdown=False``), so
+nothing a model writes is ever read as Markdown: a ``[link](https://…)`` in a statement
+stays text. Everything taken from the corpus, the model or the user is HTML-escaped,
+and Gradio's sanitizer runs over the result as a second line of defence.
+
+An answer message reads top to bottom: the premise check, the bottom line, the evidence
+(From the Guidelines, From the Research), what the checks removed, a short list of the
+sources, and a footer. Each [n] is a button; ``chat.js`` turns it into a popover with
+the quote (hover or focus) and a jump to the quote in the sources panel (click).
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from assistant.answer import REFUSAL, Answer, Citation
 from assistant.followup import Rewrite
 from assistant.render import (
+    BOTTOM_LINE,
+    GUIDELINES,
+    PREMISE,
+    RESEARCH,
     SOURCES,
     doi_url,
-    format_authors,
     group_by_source,
     pubmed_url,
-    render_body,
-    render_lead,
-    render_premise,
+    removed_note,
+    safe_url,
 )
 
+if TYPE_CHECKING:
+    from ingest import Settings
+
 TITLE = "citewise"
-SUBTITLE = "Answers on anti-MAG IgM neuropathy from a fixed corpus of guidelines and research, every statement cited."
 DISCLAIMER = (
     "Decision support drawn from a fixed corpus of publications, which may be incomplete or out of date. "
     "Check each [n] against its quoted source before acting on it."
 )
-EXAMPLES = (
-    "What proportion of patients with IgM MGUS and neuropathy have anti-MAG antibodies?",
-    "Does rituximab help anti-MAG neuropathy?",
-    "How is anti-MAG neuropathy diagnosed?",
-    "What is the long-term prognosis of anti-MAG neuropathy?",
-)
-CHAT_PLACEHOLDER = (
-    "**Ask a question about anti-MAG IgM neuropathy.**\n\n"
-    "Answers quote the corpus verbatim; each [n] points to a source shown on the right. Try an example:"
-)
 BUG_MESSAGE = "An unexpected error occurred; this is a bug in citewise, please report the question you asked."
-SEARCHING = "*Searching the corpus…*"
-LOADING = "*Loading the index and the model (first question only)…*"
-SOURCES_PLACEHOLDER = (
-    "The sources of an answer appear here: for each [n], the reference, its study type and the "
-    "verbatim passage the statement rests on."
-)
-_STUDY_LABELS = {
-    "guideline": "Guideline",
-    "consensus": "Consensus",
-    "systematic-review": "Systematic review",
-    "rct": "RCT",
-    "cohort": "Cohort",
-    "review": "Review",
-    "case-series": "Case series",
-    "other": "Other",
+SEARCHING = "Searching the corpus…"
+LOADING = "Loading the index and the model (first question only)…"
+# How a source's text came to be in the corpus, as a clinician reads it on the card.
+PROVENANCE_LABELS = {
+    "full-text": "Publication text",
+    "abstract": "Abstract",
+    "summary": "Summary written for this corpus",
+}
+PROVENANCE_HELP = {
+    "full-text": "The quote is the publication's own words.",
+    "abstract": "The quote is from the published abstract.",
+    "summary": "The quote is from a summary written for this corpus, not the publication's words.",
 }
 
 
-def answer_message(answer: Answer, rewrite: Rewrite | None = None) -> str:
-    """The chat message for one answer: the two sections with [n], a short Sources list
-    (the full references and quotes are in the sources panel), and how it was found."""
-    searched = ""
+@dataclass(frozen=True, slots=True)
+class ChatTexts:
+    """The corpus-specific words of the chat page."""
+
+    subtitle: str
+    examples: tuple[str, ...]
+    placeholder: str  # the question box
+
+    @property
+    def empty_chat(self) -> str:
+        """What the empty conversation shows (Markdown), above the examples."""
+        return (
+            f"**{self.subtitle}**\n\nEach statement quotes its source verbatim; hover or focus a [n] to "
+            "see the quote, click it to see the passage. Try an example:"
+        )
+
+
+def chat_texts(settings: Settings | None = None) -> ChatTexts:
+    """The chat's subtitle, examples and placeholder, from the live corpus's lexicon
+    (``corpus/lexicon.yaml``, stored with the index); generic words when there is none."""
+    from ingest.lexicon import Lexicon, read_lexicon
+
+    chat = (read_lexicon(settings) if settings is not None else Lexicon()).chat
+    return ChatTexts(chat.subtitle, tuple(chat.examples), chat.placeholder)
+
+
+def answer_key(answer: Answer) -> str:
+    """A token for element ids: the answer id, made safe for HTML ids ("a" without one)."""
+    return re.sub(r"[^A-Za-z0-9-]", "", answer.id or "") or "a"
+
+
+def answer_blocks(answer: Answer, rewrite: Rewrite | None = None) -> list[str]:
+    """The answer message as HTML blocks, in reading order; the last one is the footer."""
+    key = answer_key(answer)
+    searched = []
     if rewrite is not None and rewrite.is_followup:
-        searched = f"<small>Follow-up searched as: “{html.escape(rewrite.query)}”</small>\n\n"
+        searched = [f'<p class="cw-searched">Follow-up searched as: “{_e(rewrite.query)}”</p>']
     if answer.refused:
-        reason = answer.refusal_reason if answer.refusal_reason not in (None, REFUSAL) else None
-        text = f"⚠️ **Not answered: {REFUSAL}**"
-        text += f"\n\n{reason}" if reason else ""
-        text += "\n\nNothing is claimed without a source. Rephrase, or ask about a topic the corpus covers."
-        return searched + text + _footer(answer)
-    references = [f"**[{n}]** {short_reference(group[0])}" for n, group in group_by_source(answer.citations)]
-    sources = f"### {SOURCES}\n\n" + "\n".join(f"- {r}" for r in references)
-    blocks = [render_premise(answer), render_lead(answer), render_body(answer.citations), sources]
-    return searched + "\n\n".join(b for b in blocks if b) + _footer(answer)
+        return [*searched, refusal_html(answer), _footer(answer, key)]
+    blocks = [
+        *searched,
+        _premise(answer, key),
+        _bottom_line(answer, key),
+        *_evidence(answer, key),
+        _warnings(answer),
+        _removed(answer),
+        _source_list(answer),
+        _popovers(answer, key) + _footer(answer, key),
+    ]
+    return [b for b in blocks if b]
 
 
-def short_reference(c: Citation) -> str:
-    """One line per source, e.g. ``Lunn MP et al., *Cochrane Database Syst Rev* 2016 · Systematic review · doi``."""
-    first = next((a for a in c.authors if a.rstrip(".").lower() != "et al"), "")
-    who = f"{first} et al." if len(c.authors) > 1 else first
-    where = f"*{c.journal}* {c.year}" if c.journal and c.journal != first else str(c.year)
-    parts = [", ".join(x for x in (who.rstrip(","), where) if x), study_label(c)]
-    if c.pmid:
-        parts.append(f"[PMID {c.pmid}]({pubmed_url(c.pmid)})")
-    elif c.doi:
-        parts.append(f"[doi]({doi_url(c.doi)})")
-    elif c.url:
-        parts.append(f"[{_host(c.url)}]({c.url})")
-    return " · ".join(parts)
+def answer_html(answer: Answer, rewrite: Rewrite | None = None) -> str:
+    """The whole answer message."""
+    return _wrap(answer, "".join(answer_blocks(answer, rewrite)))
 
 
-def study_label(c: Citation) -> str:
-    """The study type as a clinician reads it: "RCT", "Systematic review", "Guideline"."""
-    key = c.study_type or c.kind
-    return _STUDY_LABELS.get(key, key.replace("-", " ").capitalize())
+def reveal_steps(answer: Answer, rewrite: Rewrite | None = None) -> list[str]:
+    """Growing prefixes of the message, a block at a time, ending with all of it.
+
+    Used to reveal an answer that is already complete and checked; every step is
+    well-formed HTML, and only the last has the footer (so "finished" is visible).
+    """
+    blocks = answer_blocks(answer, rewrite)
+    return [_wrap(answer, "".join(blocks[:end])) for end in range(1, len(blocks) + 1)]
 
 
-def _footer(answer: Answer) -> str:
-    """Answerer, passages searched and time, in small print."""
-    ms = answer.timings_ms.get("total", 0.0)
-    took = f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
-    parts = [f"{answer.answerer} answerer", f"{len(answer.retrieved)} passages searched", took]
-    return "\n\n<small>" + " · ".join(parts) + "</small>"
+def _wrap(answer: Answer, body: str) -> str:
+    return f'<div class="cw-answer" id="cw-answer-{answer_key(answer)}">{body}</div>'
 
 
-def header_html() -> str:
-    """Title, one-line purpose and the disclaimer, always visible."""
+def cite_button(c: Citation, i: int, key: str) -> str:
+    """The [n] marker of citation ``i`` (0-based position in ``answer.citations``)."""
     return (
-        f'<div class="cw-header"><h1>{TITLE}</h1><p>{html.escape(SUBTITLE)}</p>'
-        f'<div class="cw-disclaimer" role="note"><strong>Not medical advice.</strong> {html.escape(DISCLAIMER)}</div></div>'
+        f'<button type="button" class="cw-cite" id="cw-cite-{key}-{i}">[{c.n}]'
+        f'<span class="cw-sr"> source {c.n}, {_e(c.evidence or "")}</span></button>'
+        + (' <span class="cw-tag-secondary">secondary source</span>' if c.secondary else "")
     )
 
 
-def progressive(text: str, *, lines_per_step: int = 2) -> Iterator[str]:
-    """Growing prefixes of ``text``, a few lines at a time, ending with all of it.
+def _statement(c: Citation, i: int, key: str) -> str:
+    return f"{_e(c.statement.rstrip())} {cite_button(c, i, key)}"
 
-    Used to reveal an answer that is already complete and checked.
+
+def _indexed(answer: Answer, role: str) -> list[tuple[int, Citation]]:
+    return [(i, c) for i, c in enumerate(answer.citations) if c.role == role]
+
+
+def _premise(answer: Answer, key: str) -> str:
+    items = _indexed(answer, "premise")
+    if not items:
+        return ""
+    assumes = f"<p>The question assumes: “{_e(answer.premise)}”</p>" if answer.premise else ""
+    lines = "".join(f"<li>{_statement(c, i, key)}</li>" for i, c in items)
+    return (
+        f'<section class="cw-premise" role="note"><p class="cw-kicker">{PREMISE}</p>'
+        f"{assumes}<ul>{lines}</ul></section>"
+    )
+
+
+def _bottom_line(answer: Answer, key: str) -> str:
+    leads = [(i - 1, answer.citations[i - 1]) for i in answer.lead if 0 < i <= len(answer.citations)]
+    if not leads:
+        return ""
+    if len(answer.parts) < 2:
+        body = "<p>" + " ".join(_statement(c, i, key) for i, c in leads) + "</p>"
+    else:
+        rows = []
+        for p, part in enumerate(answer.parts):
+            said = " ".join(_statement(c, i, key) for i, c in leads if c.part == p)
+            if said:
+                rows.append(f"<li><em>{_e(part.rstrip(' ?'))}?</em> {said}</li>")
+        body = f"<ul>{''.join(rows)}</ul>"
+    return f'<section class="cw-bottom" role="note"><p class="cw-kicker">{BOTTOM_LINE}</p>{body}</section>'
+
+
+def _evidence(answer: Answer, key: str) -> list[str]:
+    items = _indexed(answer, "evidence")
+    sections = []
+    for heading, guideline in ((GUIDELINES, True), (RESEARCH, False)):
+        mine = [(i, c) for i, c in items if (c.evidence_level == 1) == guideline]
+        if mine:
+            lines = "".join(f"<li>{_statement(c, i, key)}</li>" for i, c in mine)
+            sections.append(f"<h3>{heading}</h3><ul>{lines}</ul>")
+    return sections
+
+
+def _warnings(answer: Answer) -> str:
+    if not answer.warnings:
+        return ""
+    items = "".join(f"<li>{_e(w)}</li>" for w in answer.warnings)
+    return f'<ul class="cw-warnings" role="note">{items}</ul>'
+
+
+def _removed(answer: Answer) -> str:
+    if not answer.dropped:
+        return ""
+    return (
+        f'<p class="cw-removed" role="note">{_e(removed_note(answer))} Only statements that their '
+        "quoted source supports are shown.</p>"
+    )
+
+
+def refusal_html(answer: Answer) -> str:
+    """A refusal in plain words: why, what the corpus covers, what the checks removed."""
+    reason = answer.refusal_reason if answer.refusal_reason not in (None, REFUSAL) else None
+    parts = ['<p class="cw-kicker">Not answered</p>', f"<p><strong>{_e(REFUSAL)}</strong></p>"]
+    if reason:
+        parts.append(f"<p>{_e(reason)}</p>")
+    if answer.dropped:
+        parts.append(f"<p>{_e(removed_note(answer))}</p>")
+    if answer.scope:
+        parts.append(f"<p><strong>What the corpus covers:</strong> {_e(answer.scope)}</p>")
+    parts.append(
+        "<p>Nothing is claimed without a source. Rephrase, or ask about a topic the corpus covers.</p>"
+    )
+    return f'<section class="cw-refusal" role="note">{"".join(parts)}</section>'
+
+
+def _source_list(answer: Answer) -> str:
+    rows = [f"<li>{short_reference_html(n, group[0])}</li>" for n, group in group_by_source(answer.citations)]
+    return f'<h3>{SOURCES}</h3><ul class="cw-reflist">{"".join(rows)}</ul>'
+
+
+def short_reference_html(n: int, c: Citation) -> str:
+    """One line per source: "[1] Lunn MP et al., Cochrane Database Syst Rev 2016", its
+    evidence badge, where its text comes from, and a PubMed or DOI link."""
+    return (
+        f"<strong>[{n}]</strong> {_e(short_reference(c))} {badge_html(c)}{provenance_html(c)}"
+        f"{' · ' + link_html(c) if link_html(c) else ''}"
+    )
+
+
+def short_reference(c: Citation) -> str:
+    """First author, journal and year, e.g. "Lunn MP et al., Cochrane Database Syst Rev 2016"."""
+    first = next((a for a in c.authors if a.rstrip(".").lower() != "et al"), "")
+    who = f"{first} et al." if len(c.authors) > 1 else first
+    where = f"{c.journal} {c.year}" if c.journal and c.journal != first else str(c.year)
+    return ", ".join(x for x in (who.rstrip(","), where) if x)
+
+
+def badge_html(c: Citation) -> str:
+    """The evidence badge: its label, coloured by level (the colour is never the only cue)."""
+    return f'<span class="cw-badge cw-lvl-{c.evidence_level}">{_e(c.evidence or "Unclassified")}</span>'
+
+
+def provenance_html(c: Citation) -> str:
+    """Whose words the source text is, as a small label ("" when unknown)."""
+    label = PROVENANCE_LABELS.get(c.provenance or "")
+    return f' <span class="cw-prov cw-prov-{_e(c.provenance or "")}">{label}</span>' if label else ""
+
+
+def link_html(c: Citation) -> str:
+    """A link to the source: PubMed, else the DOI resolver, else its own http(s) address."""
+    if c.pmid:
+        return _link(pubmed_url(c.pmid), f"PMID {c.pmid}")
+    if c.doi:
+        return _link(doi_url(c.doi), f"doi:{c.doi}")
+    url = safe_url(c.url)
+    return _link(url, host_of(url)) if url else ""
+
+
+def host_of(url: str) -> str:
+    """The host of an address, without "www."."""
+    return urlsplit(url).netloc.removeprefix("www.") or url
+
+
+def _link(href: str, text: str) -> str:
+    return f'<a href="{_e(href)}" target="_blank" rel="noopener noreferrer">{_e(text)}</a>'
+
+
+def _popovers(answer: Answer, key: str) -> str:
+    """The hidden popover content of each [n]: badge, provenance, quote, short reference."""
+    pops = "".join(
+        f'<div class="cw-pop" id="cw-pop-{key}-{i}">{badge_html(c)}{provenance_html(c)}'
+        f'<q class="cw-pop-quote">{_e(c.quote)}</q>'
+        f'<span class="cw-pop-ref">[{c.n}] {_e(short_reference(c))}</span></div>'
+        for i, c in enumerate(answer.citations)
+    )
+    return f'<div class="cw-pops" hidden>{pops}</div>'
+
+
+def _footer(answer: Answer, key: str) -> str:
+    """Answerer, passages searched and time, in small print; present once the answer is complete."""
+    ms = answer.timings_ms.get("total", 0.0)
+    took = f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.1f} s"
+    parts = [f"{answer.answerer} answerer", f"{len(answer.retrieved)} passages searched", took]
+    parts += [f"answer {key}"] if answer.id else []
+    return f'<p class="cw-footer"><small>{_e(" · ".join(parts))}</small></p>'
+
+
+def status_html(text: str) -> str:
+    """A status line shown while the answer is computed."""
+    return f'<p class="cw-status" role="status"><em>{_e(text)}</em></p>'
+
+
+def drafting_html(chars: int, seconds: float) -> str:
+    """Progress while a language model writes: how much it has written, never what.
+
+    The draft is unchecked, so none of its text is shown; only the checked claims
+    replace this line.
     """
-    lines = text.split("\n")
-    for end in range(lines_per_step, len(lines), lines_per_step):
-        yield "\n".join(lines[:end])
-    yield text
+    return (
+        '<p class="cw-status cw-drafting" role="status"><em>Writing the answer… '
+        f"{chars:,} characters drafted in {seconds:.0f} s.</em> Nothing is shown until each "
+        "statement has been checked against its quoted source.</p>"
+    )
 
 
-def sources_html(answer: Answer) -> str:
-    """The sources panel: one card per [n] with reference, study type and verbatim quotes."""
-    if answer.refused:
-        return _panel(
-            '<div class="cw-refused"><strong>No sources cited.</strong> '
-            f"{html.escape(answer.refusal_reason or REFUSAL)}</div>",
-            answer.question,
-        )
-    cards = [_card(n, group) for n, group in group_by_source(answer.citations)]
-    return _panel("".join(cards), answer.question)
-
-
-def placeholder_html(message: str = SOURCES_PLACEHOLDER) -> str:
-    """The sources panel before any answer (or after an error)."""
-    return _panel(f'<p class="cw-muted">{html.escape(message)}</p>')
-
-
-def notice_html(message: str, *, kind: str = "error") -> str:
-    """A banner for a condition the user must act on, e.g. a missing index."""
-    return f'<div class="cw-notice cw-{kind}" role="alert">{_inline_code(html.escape(message))}</div>'
+def question_html(question: str) -> str:
+    """The user's message, escaped."""
+    return f'<p class="cw-question">{_e(question)}</p>'
 
 
 def error_message(message: str) -> str:
     """The chat message for a CitewiseError: its text, no traceback."""
-    return f"⚠️ **Could not answer.** {message}"
+    return f'<p class="cw-error-message" role="alert"><strong>Could not answer.</strong> {_e(message)}</p>'
 
 
-def _card(n: int, group: list[Citation]) -> str:
-    c = group[0]
-    kind = "guideline" if c.kind == "guideline" else "research"
-    label = study_label(c)
-    authors = format_authors(c.authors)
-    journal = f"<em>{html.escape(c.journal)}</em> " if c.journal else ""
-    quotes = "".join(f"<blockquote>“{html.escape(q.quote)}”</blockquote>" for q in group)
+def header_html(texts: ChatTexts | None = None) -> str:
+    """Title, one-line purpose and the disclaimer, always visible."""
+    texts = texts or chat_texts()
     return (
-        f'<div class="cw-card cw-{kind}" id="cw-source-{n}">'
-        f'<div class="cw-head"><span class="cw-n">[{n}]</span>'
-        f'<span class="cw-type">{html.escape(label)} · {c.year}</span></div>'
-        f'<div class="cw-ref">{html.escape(authors)}{" " if authors else ""}'
-        f"<strong>{html.escape(c.title.rstrip('.'))}.</strong> {journal}{c.year}.</div>"
-        f'<div class="cw-links">{_links(c)}</div>{quotes}</div>'
+        f'<div class="cw-header"><h1>{TITLE}</h1><p>{_e(texts.subtitle)}</p>'
+        '<div class="cw-disclaimer" role="note"><strong>Not medical advice.</strong> '
+        f"{_e(DISCLAIMER)}</div></div>"
     )
 
 
-def _links(c: Citation) -> str:
-    links = []
-    if c.pmid:
-        links.append(_link(pubmed_url(c.pmid), f"PMID {c.pmid}"))
-    if c.doi:
-        links.append(_link(doi_url(c.doi), f"doi:{c.doi}"))
-    if c.url and not links:
-        links.append(_link(c.url, _host(c.url)))
-    return " · ".join(links)
-
-
-def _link(href: str, text: str) -> str:
-    return f'<a href="{html.escape(href, quote=True)}" target="_blank" rel="noopener noreferrer">{html.escape(text)}</a>'
-
-
-def _host(url: str) -> str:
-    return urlsplit(url).netloc.removeprefix("www.") or url
-
-
-def _panel(body: str, question: str | None = None) -> str:
-    about = f'<p class="cw-about">For: “{html.escape(question)}”</p>' if question else ""
-    return f'<div class="cw-sources"><h3>{SOURCES}</h3>{about}{body}</div>'
+def notice_html(message: str, *, kind: str = "error") -> str:
+    """A banner for a condition the user must act on, e.g. a missing index."""
+    return f'<div class="cw-notice cw-{kind}" role="alert">{_inline_code(_e(message))}</div>'
 
 
 def _inline_code(escaped: str) -> str:
@@ -201,31 +342,5 @@ def _inline_code(escaped: str) -> str:
     return escaped
 
 
-CSS = """
-.cw-header h1 { margin: 0 0 .15rem 0; font-size: 1.55rem; letter-spacing: -.01em; }
-.cw-header p { margin: 0; color: var(--body-text-color-subdued); }
-.cw-disclaimer { border-left: 4px solid #b45309; background: #fffbeb; color: #78350f;
-  padding: .45rem .8rem; border-radius: 6px; font-size: .92rem; margin: .35rem 0 .2rem 0; }
-.dark .cw-disclaimer { background: #3a2a10; color: #fde7b0; }
-.cw-notice { padding: .7rem .9rem; border-radius: 8px; font-weight: 500; }
-.cw-error { background: #fef2f2; color: #991b1b; border: 1px solid #fecaca; }
-.cw-info { background: #eff6ff; color: #1e3a8a; border: 1px solid #bfdbfe; }
-.cw-sources { font-size: .92rem; line-height: 1.45; max-height: 640px; overflow-y: auto; padding-right: .3rem; }
-.cw-about { margin: -.3rem 0 .6rem 0; font-size: .85rem; color: var(--body-text-color-subdued); }
-.cw-sources h3 { margin: 0 0 .5rem 0; font-size: 1.05rem; }
-.cw-muted { color: var(--body-text-color-subdued); }
-.cw-card { border: 1px solid var(--border-color-primary); border-left-width: 4px;
-  border-radius: 8px; padding: .6rem .75rem; margin-bottom: .65rem; background: var(--background-fill-primary); }
-.cw-card.cw-guideline { border-left-color: #047857; }
-.cw-card.cw-research { border-left-color: #1d4ed8; }
-.cw-head { display: flex; justify-content: space-between; align-items: center; margin-bottom: .25rem; }
-.cw-n { font-weight: 700; font-variant-numeric: tabular-nums; }
-.cw-type { font-size: .78rem; font-weight: 600; padding: .05rem .5rem; border-radius: 999px;
-  background: var(--background-fill-secondary); border: 1px solid var(--border-color-primary); }
-.cw-guideline .cw-type { color: #047857; } .cw-research .cw-type { color: #1d4ed8; }
-.cw-links { margin: .2rem 0 0 0; font-size: .85rem; }
-.cw-links a { padding: 0 !important; }
-.cw-sources .cw-card blockquote { margin: .45rem 0 0 0 !important; padding: .35rem .6rem; border-left: 3px solid var(--border-color-accent);
-  background: var(--background-fill-secondary); border-radius: 4px; font-style: italic; }
-.cw-refused { padding: .6rem .75rem; border-radius: 8px; background: #fffbeb; color: #78350f; border: 1px solid #fde68a; }
-"""
+def _e(text: str | None) -> str:
+    return html.escape(text or "", quote=True)

@@ -23,6 +23,8 @@ from ingest.settings import Settings
 
 logger = logging.getLogger("citewise")
 DEFAULT_CORPUS = Path("corpus")
+# What a maintainer checks first about a source; `sources --json` gives each (null when absent).
+SOURCE_FIELDS = ("pmid", "doi", "url", "authors", "journal", "provenance")
 
 
 def _guard(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -72,7 +74,7 @@ def main(ctx: click.Context, home: Path | None, chroma_url: str | None, verbose:
     \b
     Typical use:
       citewise ingest corpus/
-      citewise ask "Does rituximab help anti-MAG neuropathy?"
+      citewise ask "Does the treatment studied in the trials improve outcomes?"
       citewise chat
     """
     level = logging.WARNING - 10 * min(verbose, 2)
@@ -96,19 +98,30 @@ def main(ctx: click.Context, home: Path | None, chroma_url: str | None, verbose:
 @main.command("ingest")
 @click.argument("corpus_dir", required=False, type=click.Path(path_type=Path), default=DEFAULT_CORPUS)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option(
+    "--device",
+    type=click.Choice(["cpu", "cuda", "auto"]),
+    default="cpu",
+    show_default=True,
+    help="Where to embed: cpu (ONNX Runtime), cuda (a GPU, via torch), auto (a GPU when present).",
+)
 @click.pass_context
 @_guard
-def ingest_command(ctx: click.Context, corpus_dir: Path, quiet: bool) -> None:
+def ingest_command(ctx: click.Context, corpus_dir: Path, quiet: bool, device: str) -> None:
     """Build or update the index from CORPUS_DIR (default: ./corpus).
 
     Only changed documents are embedded; with nothing changed this is a no-op. A
-    failed or interrupted ingest leaves the previous index usable.
+    failed or interrupted ingest leaves the previous index usable. CORPUS_DIR may hold
+    a lexicon.yaml (synonyms, term kinds, chat texts; see corpus/README.md).
 
     Example: citewise ingest corpus/
     """
     from ingest import build_index
+    from ingest.embedding import Embedder, model_cache
 
-    report = build_index(_settings(ctx), corpus_dir, progress=None if quiet else _progress_bar)
+    settings = _settings(ctx)
+    embedder = Embedder(device=device, cache_dir=model_cache(settings.home))
+    report = build_index(settings, corpus_dir, embedder=embedder, progress=None if quiet else _progress_bar)
     click.echo(report.summary(), err=True)
 
 
@@ -151,7 +164,7 @@ def _ask_options(func: Callable[..., Any]) -> Callable[..., Any]:
 def ask_command(ctx: click.Context, question: str | None, as_json: bool, jsonl: Any, **options: Any) -> None:
     """Answer QUESTION from the indexed corpus, with cited verbatim quotes.
 
-    Example: citewise ask "What proportion of IgM MGUS neuropathy patients have anti-MAG antibodies?"
+    Example: citewise ask --json "What proportion of patients responded to treatment?"
     """
     from assistant.pipeline import Assistant
 
@@ -190,6 +203,9 @@ def _ask_batch(assistant: Any, lines: Any) -> None:
 def sources_command(ctx: click.Context, as_json: bool) -> None:
     """List the indexed documents: id, kind, year, title, chunks.
 
+    With --json, each source also carries its pmid, doi, url, authors, journal,
+    study_type, provenance (null when the document has none) and the corpus file path.
+
     Example: citewise sources --json
     """
     from ingest import load_generation
@@ -203,6 +219,8 @@ def sources_command(ctx: click.Context, as_json: bool) -> None:
             "year": d["meta"]["year"],
             "title": d["meta"]["title"],
             "chunks": generation.manifest["documents"][doc_id]["chunks"],
+            **{key: d["meta"].get(key) for key in SOURCE_FIELDS},
+            "path": d.get("path"),
         }
         for doc_id, d in sorted(generation.documents.items())
     ]
@@ -215,7 +233,13 @@ def sources_command(ctx: click.Context, as_json: bool) -> None:
 
 
 @main.command("chat")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to bind. Any other than loopback without --auth prints a warning: "
+    "bind to 127.0.0.1 behind a proxy with login instead (docs/DEPLOYMENT.md).",
+)
 @click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--share", is_flag=True, help="Create a public Gradio share link (off by default).")
 @click.option("--auth", help="Require login 'user:password' (or set CITEWISE_AUTH).")

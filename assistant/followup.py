@@ -7,8 +7,8 @@ few shapes clinicians use; each rule below is tried in turn on the question, wit
 previous *standalone* query as context (so follow-ups can chain):
 
 1. "what/how about X", "and X?", "same for X?": X takes the place of the previous
-   query's term of the same kind (``TERM_KINDS``: a treatment for a treatment, a
-   condition for a condition), or of the phrase sharing X's last word ("IgG MGUS" for
+   query's term of the same kind (``TermKinds``, from the corpus's lexicon: a treatment
+   for a treatment, a condition for a condition), or of the phrase sharing X's last word ("IgG MGUS" for
    "IgM MGUS"); a modifier X ("in children") is added to the end; otherwise X is asked
    about in front of the previous query.
 2. A pronoun that points back ("is it safe?", "how long do they last?", "this drug"):
@@ -22,59 +22,16 @@ A question with a topic of its own is left alone, so a new question starts a new
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
-# Interchangeable terms of the corpus, by kind; longest first within a kind so that
-# "anti-MAG neuropathy" wins over "neuropathy". Order of kinds = priority of the focus.
-TERM_KINDS: dict[str, tuple[str, ...]] = {
-    "treatment": (
-        "intravenous immunoglobulin",
-        "plasma exchange",
-        "plasmapheresis",
-        "cyclophosphamide",
-        "interferon-alpha",
-        "corticosteroids",
-        "chlorambucil",
-        "obinutuzumab",
-        "immunotherapy",
-        "fludarabine",
-        "zanubrutinib",
-        "ofatumumab",
-        "bortezomib",
-        "prednisone",
-        "rituximab",
-        "ibrutinib",
-        "steroids",
-        "IVIg",
-        "PLEX",
-        "RTX",
-    ),
-    "test": (
-        "nerve conduction studies",
-        "nerve conduction",
-        "western blot",
-        "nerve biopsy",
-        "electromyography",
-        "anti-MAG titre",
-        "anti-MAG titer",
-        "ELISA",
-        "biopsy",
-        "EMG",
-    ),
-    "condition": (
-        "Waldenström macroglobulinaemia",
-        "Waldenstrom macroglobulinemia",
-        "anti-MAG neuropathy",
-        "IgM paraproteinaemic neuropathy",
-        "IgM MGUS",
-        "IgG MGUS",
-        "IgA MGUS",
-        "POEMS syndrome",
-        "CIDP",
-        "MGUS",
-        "WM",
-    ),
-}
+from assistant.terms import TermMatcher
+from ingest.lexicon import TERM_KINDS, stored_lexicon
+from ingest.settings import Settings
+
 _ABOUT = re.compile(
     r"^(?:what|how)\s+about\s+(?P<x>.+)$|^what\s+of\s+(?P<y>.+)$|^(?:(?:and\s+)?the\s+)?same\s+(?:question\s+)?for\s+(?P<z>.+)$",
     re.I,
@@ -96,6 +53,55 @@ _STOP = frozenset(
 MAX_FRAGMENT_WORDS = 2
 
 
+class TermKinds:
+    """A corpus's treatments, tests and conditions, compiled once for matching.
+
+    Kinds are tried in the order treatment, test, condition (the priority of a
+    query's focus); within a kind the longest match wins, so "anti-MAG neuropathy"
+    beats "neuropathy". Two-letter forms (WM) match only as written.
+    """
+
+    def __init__(self, terms: Mapping[Any, Iterable[str]] | None = None) -> None:
+        self._kind: dict[str, str] = {}
+        for kind in TERM_KINDS:
+            for term in (terms or {}).get(kind, ()):
+                self._kind.setdefault(term, kind)
+        self._matcher = TermMatcher(self._kind, lambda t: len(t) <= 2)
+
+    def find(self, text: str) -> list[tuple[str, str, int]]:
+        """Known terms in ``text`` as (kind, matched text, position), in kind priority
+        order, then by position; overlapping matches keep the higher-priority one."""
+        rank: dict[str, int] = {kind: i for i, kind in enumerate(TERM_KINDS)}
+        found = sorted(
+            self._matcher.occurrences(text),
+            key=lambda o: (rank[self._kind[o.term]], o.start - o.end, o.start),
+        )
+        taken: list[tuple[int, int]] = []
+        out: list[tuple[str, str, int]] = []
+        for o in found:
+            if all(o.end <= s or o.start >= e for s, e in taken):
+                taken.append((o.start, o.end))
+                out.append((self._kind[o.term], text[o.start : o.end], o.start))
+        return sorted(out, key=lambda f: (rank[f[0]], f[2]))
+
+
+NO_TERMS = TermKinds()
+
+
+def term_kinds(settings: Settings) -> TermKinds:
+    """The live index's term kinds (from its stored lexicon; no model is loaded)."""
+    from ingest import current_generation
+
+    directory = current_generation(settings)
+    return NO_TERMS if directory is None else _kinds_of(directory)
+
+
+@lru_cache(maxsize=8)
+def _kinds_of(directory: Path) -> TermKinds:
+    # A generation directory never changes once written, so caching by path is safe.
+    return TermKinds(stored_lexicon(directory).terms)
+
+
 @dataclass(frozen=True, slots=True)
 class Rewrite:
     """The query to search with, and how it was obtained from the question.
@@ -114,12 +120,14 @@ class Rewrite:
         return self.rule != "standalone"
 
 
-def rewrite_followup(question: str, previous: str | None) -> Rewrite:
+def rewrite_followup(question: str, previous: str | None, kinds: TermKinds = NO_TERMS) -> Rewrite:
     """Turn ``question`` into a standalone query, using the ``previous`` standalone query.
 
     Args:
         question: what the user typed.
         previous: the query used for the previous turn, or None at the start.
+        kinds: the corpus's term kinds (``term_kinds(settings)``); without them only
+            the rules that need no vocabulary apply.
 
     Returns:
         The rewrite; ``query == question.strip()`` and rule ``standalone`` when no rule applies.
@@ -127,22 +135,22 @@ def rewrite_followup(question: str, previous: str | None) -> Rewrite:
     text = question.strip()
     if not previous or not previous.strip() or not text:
         return Rewrite(question, text)
-    rewrite = _apply_rules(question, _LEAD.sub("", text).strip() or text, previous.strip())
+    rewrite = _apply_rules(question, _LEAD.sub("", text).strip() or text, previous.strip(), kinds)
     if rewrite is None or rewrite.query == text:
         return Rewrite(question, text)
     return rewrite
 
 
-def _apply_rules(question: str, core: str, previous: str) -> Rewrite | None:
+def _apply_rules(question: str, core: str, previous: str, kinds: TermKinds) -> Rewrite | None:
     subject = _about_subject(core)
     if subject and not _PRONOUN.search(subject):
-        return _merge_subject(question, subject, previous)
+        return _merge_subject(question, subject, previous, kinds)
     if _points_back(core):
-        return _replace_pronoun(question, core, previous)
+        return _replace_pronoun(question, core, previous, kinds)
     if len(content_words(core)) <= MAX_FRAGMENT_WORDS:
         if set(_words(core)) & _QUESTION_WORDS:
-            return _complete_fragment(question, core, previous)
-        return _merge_subject(question, core.rstrip(" ?.!"), previous)
+            return _complete_fragment(question, core, previous, kinds)
+        return _merge_subject(question, core.rstrip(" ?.!"), previous, kinds)
     return None
 
 
@@ -151,18 +159,9 @@ def content_words(text: str) -> list[str]:
     return [w for w in _words(text) if w not in _STOP]
 
 
-def find_terms(text: str) -> list[tuple[str, str, int]]:
+def find_terms(text: str, kinds: TermKinds = NO_TERMS) -> list[tuple[str, str, int]]:
     """Known terms in ``text`` as (kind, matched text, position), in kind priority order."""
-    found: list[tuple[str, str, int]] = []
-    taken: list[range] = []
-    for kind, terms in TERM_KINDS.items():
-        for term in terms:
-            for match in _term_pattern(term).finditer(text):
-                span = range(match.start(), match.end())
-                if not any(set(span) & set(t) for t in taken):
-                    taken.append(span)
-                    found.append((kind, match.group(0), match.start()))
-    return sorted(found, key=lambda f: (list(TERM_KINDS).index(f[0]), f[2]))
+    return kinds.find(text)
 
 
 def _about_subject(core: str) -> str | None:
@@ -172,15 +171,15 @@ def _about_subject(core: str) -> str | None:
     return None
 
 
-def _merge_subject(question: str, subject: str, previous: str) -> Rewrite:
+def _merge_subject(question: str, subject: str, previous: str, kinds: TermKinds) -> Rewrite:
     """Rule 1: put ``subject`` in the place of its counterpart in ``previous``."""
     subject = subject.strip(" ,")
     first = subject.split()[0] if subject.split() else ""
     if first[:1].isupper() and first[1:].islower():  # "Side effects" -> "side effects", not "IgG"
         subject = subject[0].lower() + subject[1:]
-    kinds = {kind for kind, _, _ in find_terms(subject)}
-    for kind, term, _ in find_terms(previous):
-        if kind in kinds and term.lower() not in subject.lower():
+    wanted = {kind for kind, _, _ in kinds.find(subject)}
+    for kind, term, _ in kinds.find(previous):
+        if kind in wanted and term.lower() not in subject.lower():
             return Rewrite(question, _replace_term(previous, term, subject), "substitute")
     base = previous.rstrip(" ?.!")
     if _MODIFIER.match(subject):
@@ -218,9 +217,9 @@ def _points_back(core: str) -> bool:
     return not content_words(core[: match.start()]) or len(content_words(core)) <= MAX_FRAGMENT_WORDS
 
 
-def _replace_pronoun(question: str, core: str, previous: str) -> Rewrite:
+def _replace_pronoun(question: str, core: str, previous: str, kinds: TermKinds) -> Rewrite:
     """Rule 2: the pronoun becomes the previous query's focus."""
-    terms = find_terms(previous)
+    terms = kinds.find(previous)
     if not terms:
         return Rewrite(question, f"{core.rstrip(' ?.!')}? {previous}", "pronoun")
     focus = terms[0][1]
@@ -231,26 +230,25 @@ def _replace_pronoun(question: str, core: str, previous: str) -> Rewrite:
 
     query = _PRONOUN.sub(swap, core, count=1)
     query = query[0].upper() + query[1:]
-    return Rewrite(question, _add_condition(query, previous, terms), "pronoun")
+    return Rewrite(question, _add_condition(query, terms, kinds), "pronoun")
 
 
-def _complete_fragment(question: str, core: str, previous: str) -> Rewrite:
+def _complete_fragment(question: str, core: str, previous: str, kinds: TermKinds) -> Rewrite:
     """Rule 3: "what dose?" -> "What dose for <focus> in <condition>?"."""
-    terms = find_terms(previous)
+    terms = kinds.find(previous)
     base = core.rstrip(" ?.!")
     base = base[0].upper() + base[1:]
     if not terms:
         return Rewrite(question, f"{base}? {previous}", "fragment")
-    own = find_terms(core)
-    if own:  # "what dose of IVIg?" names its own focus: only the condition is missing
-        return Rewrite(question, _add_condition(f"{base}?", previous, terms), "fragment")
-    return Rewrite(question, _add_condition(f"{base} for {terms[0][1]}?", previous, terms), "fragment")
+    if kinds.find(core):  # "what dose of IVIg?" names its own focus: only the condition is missing
+        return Rewrite(question, _add_condition(f"{base}?", terms, kinds), "fragment")
+    return Rewrite(question, _add_condition(f"{base} for {terms[0][1]}?", terms, kinds), "fragment")
 
 
-def _add_condition(query: str, previous: str, terms: list[tuple[str, str, int]]) -> str:
+def _add_condition(query: str, terms: list[tuple[str, str, int]], kinds: TermKinds) -> str:
     """``query`` with the previous condition appended when it names none of its own."""
     condition = next((t for kind, t, _ in terms if kind == "condition"), None)
-    if condition is None or any(kind == "condition" for kind, _, _ in find_terms(query)):
+    if condition is None or any(kind == "condition" for kind, _, _ in kinds.find(query)):
         return query if query.endswith("?") else f"{query}?"
     return f"{query.rstrip(' ?.!')} in {condition}?"
 

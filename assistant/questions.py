@@ -46,9 +46,46 @@ def asked_type(question: str) -> str | None:
     return None
 
 
+# A year naming a study ("the Dalakas 2009 trial") is not a value the question asks for.
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def without_years(text: str) -> str:
+    """``text`` with four-digit years (1900-2099) blanked out."""
+    return _YEAR.sub(" ", text)
+
+
+_HOW_MANY = re.compile(r"\bhow many\s+([\w-]+)(?:\s+([\w-]+))?", re.I)
+_COUNT = re.compile(
+    r"(?<![\w.])(\d[\d,]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+((?:[\w-]+\s+){0,3})",
+    re.I,
+)
+
+
+def counted(question: str) -> tuple[str, ...]:
+    """What "how many ...?" counts, as word stems ("how many patients" -> ("patient",))."""
+    from assistant.lexicon import stems
+
+    match = _HOW_MANY.search(question)
+    return tuple(s for word in (match.groups() if match else ()) if word for s in stems(word))
+
+
+def states_count(sentence: str, things: tuple[str, ...]) -> bool:
+    """True when the sentence gives a number of ``things`` ("26 patients", "eight trials")."""
+    from assistant.lexicon import stems
+
+    text = without_years(sentence)
+    for match in _COUNT.finditer(text):
+        following = stems(match.group(2) + text[match.end() : match.end() + 40].split(" ")[0])
+        if set(following) & set(things):
+            return True
+    return False
+
+
 def provides(sentence: str, kind: str | None) -> bool:
-    """True when ``sentence`` contains the kind of value asked for (or nothing was asked)."""
-    return kind is None or bool(_PROVIDES[kind].search(sentence))
+    """True when ``sentence`` contains the kind of value asked for (or nothing was asked);
+    years do not count as numbers."""
+    return kind is None or bool(_PROVIDES[kind].search(without_years(sentence)))
 
 
 def statement_from_quote(quote: str, *, strip_markers: bool = False) -> str:

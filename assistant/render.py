@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 from assistant.answer import REFUSAL, Answer, Citation
 
 BOTTOM_LINE = "Bottom line"
@@ -25,6 +28,24 @@ def pubmed_url(pmid: str) -> str:
 def doi_url(doi: str) -> str:
     """The resolver address of a DOI."""
     return f"https://doi.org/{doi}"
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` when it is an absolute http(s) address, else None.
+
+    Only such addresses, and the PubMed and DOI links built here, are ever shown as
+    links: a ``javascript:`` or ``data:`` URL in a corpus file must never become one.
+    """
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or not parts.netloc
+        or any(c.isspace() for c in url.strip())
+    ):
+        return None
+    return url.strip()
 
 
 def format_authors(authors: list[str]) -> str:
@@ -53,16 +74,33 @@ def format_reference(c: Citation) -> str:
         parts.append(f"PMID [{c.pmid}]({pubmed_url(c.pmid)}).")
     if c.doi:
         parts.append(f"doi: [{c.doi}]({doi_url(c.doi)}).")
-    elif c.url and not c.pmid:
-        parts.append(f"<{c.url}>")
+    elif safe_url(c.url) and not c.pmid:
+        parts.append(f"<{safe_url(c.url)}>")
     label = ", ".join(
         x for x in (c.evidence or c.study_type or c.kind, PROVENANCE.get(c.provenance or "")) if x
     )
     return " ".join(p for p in parts if p) + f" — *{label}*"
 
 
+_BARE_URL = re.compile(r"(?<![`\w])((?:https?://|www\.)[^\s)>\]`]+)")
+
+
+def plain(text: str) -> str:
+    """Text that Markdown cannot turn into a link: "[x](url)" loses its link syntax and a
+    bare address is shown as code. Statements come from answerers (an LLM among them);
+    only the links built here, from checked identifiers, may be live."""
+    text = text.replace("](", "]\\(")
+    text = re.sub(r"<(?=(?:https?://|www\.))", "&lt;", text)
+    return _BARE_URL.sub(r"`\1`", text)
+
+
+def said(c: Citation) -> str:
+    """One statement with its [n], safe to render."""
+    return f"{plain(c.statement.rstrip())} [{c.n}]"
+
+
 def _bullet(c: Citation) -> str:
-    return f"- {c.statement.rstrip()} [{c.n}]"
+    return f"- {said(c)}"
 
 
 def render_lead(answer: Answer) -> str:
@@ -72,14 +110,14 @@ def render_lead(answer: Answer) -> str:
     if not leads:
         return ""
     if len(answer.parts) < 2:
-        return f"**{BOTTOM_LINE}:** " + " ".join(f"{c.statement.rstrip()} [{c.n}]" for c in leads)
+        return f"**{BOTTOM_LINE}:** " + " ".join(said(c) for c in leads)
     lines = [f"**{BOTTOM_LINE}**", ""]
     for i, part in enumerate(answer.parts):
         mine = [c for c in leads if c.part == i]
         if mine:
-            said = " ".join(f"{c.statement.rstrip()} [{c.n}]" for c in mine)
+            joined = " ".join(said(c) for c in mine)
             label = part.rstrip(" ?")
-            lines.append(f"- *{label[:1].upper() + label[1:]}?* {said}")
+            lines.append(f"- *{label[:1].upper() + label[1:]}?* {joined}")
     return "\n".join(lines)
 
 

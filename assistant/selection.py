@@ -20,22 +20,30 @@ Pure functions over scored candidate sentences (``Candidate``); no model, index 
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant import sentences
+from assistant import ranker, sentences
 from assistant.citations import normalise
-from assistant.passages import Passage
-from assistant.questions import provides
+from assistant.lexicon import stems
+from assistant.passages import Passage, Source
+from assistant.questions import provides, states_count
+from assistant.ranker import Question
 
 # A sentence must reach this cosine to be quoted at all, however well it covers the words.
-MIN_SIMILARITY = 0.40
+MIN_SIMILARITY = 0.30
+# The least probability (``assistant.ranker``) of a sentence that may be quoted.
+MIN_PROBABILITY = 0.15
 COVERAGE_WEIGHT = 0.40
-# Candidates within MARGIN of the most relevant one may be chosen.
-MARGIN = 0.30
-# The bottom line comes from candidates within LEAD_MARGIN of the most relevant one.
-LEAD_MARGIN = 0.12
+# How much the question's distinguishing concepts count in ranking, against similarity.
+FOCUS_WEIGHT = 0.40
+# Candidates within MARGIN (probability) of the likeliest one may be chosen.
+MARGIN = 0.5
+# The bottom line comes from candidates within LEAD_MARGIN of the likeliest one.
+LEAD_MARGIN = 0.15
 # Quality bonuses, in units of relevance: a Results/Recommendations sentence, one step up
 # the evidence ladder (guideline .. secondary spans 6 steps), a verdict.
 SECTION_WEIGHT = 0.04
@@ -43,8 +51,9 @@ EVIDENCE_WEIGHT = 0.012
 VERDICT_WEIGHT = 0.03
 # Maximal marginal relevance: how much likeness to a chosen sentence costs.
 DIVERSITY = 0.35
-# Two sentences this alike (cosine) say the same thing.
-REDUNDANCY = 0.9
+# Two sentences this alike (cosine), sharing this share of their words, say the same thing.
+REDUNDANCY = 0.85
+SAME_WORDS = 0.5
 # A secondary sentence this close to a primary one adds nothing of its own.
 SECONDARY_OVERLAP = 0.70
 MAX_PER_SOURCE = 2
@@ -66,6 +75,8 @@ class Candidate:
     verdict: bool = False
     certainty: bool = False
     strength: int = 0  # steps above secondary on the evidence ladder (0 when not ranked by it)
+    order: int = 0  # position of its passage in the retrieval
+    opening: bool = False  # the first sentence of its document
 
     @property
     def coverage(self) -> float:
@@ -85,11 +96,7 @@ class Candidate:
     @property
     def quality(self) -> float:
         """The tie-breaking bonus: section, evidence level, verdict."""
-        return (
-            SECTION_WEIGHT * self.section
-            + EVIDENCE_WEIGHT * self.strength
-            + VERDICT_WEIGHT * self.verdict
-        )
+        return SECTION_WEIGHT * self.section + EVIDENCE_WEIGHT * self.strength + VERDICT_WEIGHT * self.verdict
 
 
 def weighted(hits: frozenset[int], weights: tuple[float, ...] | list[float]) -> float:
@@ -117,15 +124,28 @@ def support(candidates: list[Candidate], asked: str | None) -> float:
     return max((c.score for c in usable), default=0.0)
 
 
-def relevance(candidates: list[Candidate]) -> dict[int, float]:
-    """Relevance of each candidate (by ``id``) among ``candidates``, with focus weights."""
-    focus = focus_weights(candidates)
-    return {id(c): c.similarity + COVERAGE_WEIGHT * weighted(c.hits, focus) for c in candidates}
+def relevance(candidates: list[Candidate], question: Question | None = None) -> dict[int, float]:
+    """How likely each candidate (by ``id``) is to state what the question asks
+    (``assistant.ranker``), as a probability."""
+    logits = ranker.scores(candidates, question or Question())
+    return {key: ranker.probability(value) for key, value in logits.items()}
 
 
 def same_claim(a: Candidate, b: Candidate) -> bool:
-    """True when two sentences say the same thing."""
-    return normalise(a.text) == normalise(b.text) or float(a.vector @ b.vector) > REDUNDANCY
+    """True when two sentences say the same thing: alike in meaning (cosine) and in words.
+
+    Both are needed: sentences written to one template ("In the X 2009 trial, ...") are
+    alike in meaning whatever they report, and two wordings of one finding share few words.
+    """
+    if normalise(a.text) == normalise(b.text):
+        return True
+    return float(a.vector @ b.vector) > REDUNDANCY and word_overlap(a.text, b.text) >= SAME_WORDS
+
+
+def word_overlap(a: str, b: str) -> float:
+    """Jaccard overlap of the two texts' word stems."""
+    x, y = set(stems(a)), set(stems(b))
+    return len(x & y) / len(x | y) if x | y else 0.0
 
 
 def keep_stronger(candidates: list[Candidate], rank: dict[int, float]) -> list[Candidate]:
@@ -147,27 +167,49 @@ def keep_stronger(candidates: list[Candidate], rank: dict[int, float]) -> list[C
 
 
 def choose_lead(
-    eligible: list[Candidate], rank: dict[int, float], asked: str | None, treat: bool
+    eligible: list[Candidate],
+    rank: dict[int, float],
+    asked: str | None,
+    treat: bool,
+    counted: tuple[str, ...] = (),
 ) -> list[Candidate]:
     """The bottom line: one answer-bearing sentence from the strongest source among the
-    most relevant, plus the certainty of the evidence for a question whether to treat."""
+    most relevant (any eligible sentence giving the value asked for), then the sentence
+    that continues it ("... also ..."), or for a question whether to treat, the certainty
+    of the evidence."""
     if not eligible:
         return []
     best = max(rank[id(c)] for c in eligible)
-    near = [c for c in eligible if rank[id(c)] >= best - LEAD_MARGIN]
+    fitting = [c for c in eligible if asked and provides(c.text, asked)]
+    if counted:  # "how many patients?": a number of patients, not any number
+        fitting = [c for c in fitting if states_count(c.text, counted)] or fitting
+    near = fitting or [c for c in eligible if rank[id(c)] >= best - LEAD_MARGIN]
     primary = [c for c in near if not c.secondary] or near
-    bearing = [c for c in primary if (provides(c.text, asked) if asked else c.verdict)] or primary
-    lead = max(bearing, key=lambda c: (rank[id(c)] + c.quality, c.strength))
+    bearing = primary
+
+    def merit(c: Candidate) -> tuple[float, int]:
+        return (rank[id(c)], c.strength)
+
+    lead = max(bearing, key=merit)
     chosen = [lead]
-    if treat and not lead.certainty:
+    follower = next_sentence(lead, eligible)
+    if follower is not None and sentences.continues(follower.text):
+        chosen.append(follower)
+    elif treat and not lead.certainty:
         sure = [
             c
             for c in eligible
             if c.certainty and c is not lead and rank[id(c)] >= best - MARGIN and not same_claim(c, lead)
         ]
         if sure:
-            chosen.append(max(sure, key=lambda c: (rank[id(c)] + c.quality)))
+            chosen.append(max(sure, key=lambda c: rank[id(c)] + c.quality))
     return chosen
+
+
+def next_sentence(candidate: Candidate, pool: list[Candidate]) -> Candidate | None:
+    """The candidate of ``pool`` that directly follows ``candidate`` in its passage."""
+    after = [c for c in pool if c.passage.chunk_id == candidate.passage.chunk_id and c.start >= candidate.end]
+    return min(after, key=lambda c: c.start) if after else None
 
 
 def choose_evidence(
@@ -183,7 +225,7 @@ def choose_evidence(
 
         def gain(c: Candidate, taken: list[Candidate] = taken) -> float:
             likeness = max((float(c.vector @ t.vector) for t in taken), default=0.0)
-            return rank[id(c)] + c.quality - DIVERSITY * max(likeness, 0.0)
+            return rank[id(c)] - DIVERSITY * max(likeness, 0.0)
 
         best = max(pool, key=gain)
         pool.remove(best)
@@ -195,14 +237,17 @@ def choose_evidence(
     return picked
 
 
-def eligible_candidates(candidates: list[Candidate]) -> tuple[list[Candidate], dict[int, float]]:
-    """The quotable candidates within ``MARGIN`` of the most relevant, stronger sources kept
-    over weaker ones saying the same, with their relevance."""
+def eligible_candidates(
+    candidates: list[Candidate], question: Question | None = None
+) -> tuple[list[Candidate], dict[int, float]]:
+    """The quotable candidates likely enough to answer (``MIN_PROBABILITY``, and within
+    ``MARGIN`` of the likeliest), stronger sources kept over weaker ones saying the same,
+    with every candidate's probability."""
     usable = [c for c in candidates if c.similarity >= MIN_SIMILARITY]
     if not usable:
         return [], {}
-    rank = relevance(usable)
-    floor = max(rank.values()) - MARGIN
+    rank = relevance(usable, question)
+    floor = max(MIN_PROBABILITY, max(rank.values()) - MARGIN)
     eligible = sorted((c for c in usable if rank[id(c)] >= floor), key=lambda c: -rank[id(c)])
     return keep_stronger(eligible, rank), rank
 
@@ -212,3 +257,53 @@ def is_quotable(sentence: str, *, is_list_item: bool) -> bool:
     return not sentences.is_descriptor(sentence) and not sentences.is_fragment(
         sentence, is_list_item=is_list_item
     )
+
+
+def named_sources(question: str, names: dict[str, tuple[str, ...]]) -> set[str]:
+    """The sources a question names ("in the Dalakas 2009 trial", "the EFNS/PNS guideline").
+
+    Args:
+        names: source id -> the distinctive names it goes by (first author's surname,
+            acronyms), as ``source_names`` gives them.
+    """
+    folded = fold(question)
+    named = {sid for sid, aliases in names.items() if any(_mentions(folded, fold(a)) for a in aliases)}
+    years = set(re.findall(r"\b(?:19|20)\d\d\b", question))
+    dated = {sid for sid in named if any(y in names[sid] for y in years)}
+    return dated or named
+
+
+def source_names(sources: list[Source], share: float = 0.2) -> dict[str, tuple[str, ...]]:
+    """Each source's distinctive names: its first author's surname and the acronyms of its
+    authors and title, each kept only when few sources (``share``) go by it; plus its year."""
+    raw: dict[str, set[str]] = {}
+    for source in sources:
+        words = set(_ACRONYM_WORD.findall(f"{' '.join(source.authors)} {source.title}"))
+        first = source.authors[0] if source.authors else ""
+        surname = re.match(r"^([A-ZÀ-Ý][\w'’-]+)(?:\s+[A-Z]{1,3})?$", first.strip())
+        if surname:
+            words.add(surname.group(1))
+        raw[source.id] = words
+    counts: dict[str, int] = {}
+    for words in raw.values():
+        for w in {fold(w) for w in words}:
+            counts[w] = counts.get(w, 0) + 1
+    limit = max(1, int(share * len(sources)))
+    by_id = {s.id: s for s in sources}
+    return {
+        sid: (*sorted(w for w in words if counts[fold(w)] <= limit), str(by_id[sid].year))
+        for sid, words in raw.items()
+        if any(counts[fold(w)] <= limit for w in words)
+    }
+
+
+def fold(text: str) -> str:
+    """Lower-cased, accents removed ("Léger" -> "leger")."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(ch))
+
+
+def _mentions(text: str, name: str) -> bool:
+    return len(name) >= 3 and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w])", text) is not None
+
+
+_ACRONYM_WORD = re.compile(r"\b[A-Z][A-Z0-9]{2,}(?:-\d+)?\b")

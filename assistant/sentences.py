@@ -32,7 +32,9 @@ _DESCRIPTOR = re.compile(
     r"describes?|described|deals? with|dealt with|address(?:es|ed)?|discuss(?:es|ed)?|examine[sd]?|"
     r"reviews?|reviewed|summari[sz]es|outlines?|sets? out|focus(?:es|ed)|presents?|evaluate[sd]?|"
     r"investigate[sd]?|aim(?:s|ed)?|sought|was designed|is a reference point|updates?|updated|"
-    r"issued|was published|were agreed|appeared|looks? at|concerns?|compared|tested|studied)\b)"
+    r"issued|was published|were agreed|appeared|looks? at|looked for|concerns?|compared|tested|studied|"
+    r"(?:is|was) (?:the|an?) (?:earlier |later |updated |first |second )?(?:version|update|revision)|"
+    r"is indexed|was indexed)\b)"
     r"|^(?:to (?:evaluate|assess|determine|investigate|examine|compare|describe|study|identify|analy[sz]e|"
     r"explore|test|review|estimate|establish|clarify|characteri[sz]e|report)\b)"
     r"|^(?:we (?:aimed|sought|set out|wanted|intended|hypothesi[sz]ed)\b)"
@@ -51,7 +53,9 @@ _SUBJECTLESS = frozenset(
 _RUN_ON = re.compile(r"(?<=[a-z0-9)\]]) (?=(?:The|This|These|In|A|An|Its|Their|It)\s[a-z])")
 # Reference markers of a source's own bibliography at the end of a sentence: "[ 1 ]",
 # "[2, 3]", or a bare trailing " 2." / " 2, 3." after a word.
-_TRAILING_MARKER = re.compile(r"(?:\s*\[\s*\d{1,2}(?:\s*,\s*\d{1,2})*\s*\]|(?<=[a-z)])\s+\d{1,2}(?:\s*,\s*\d{1,2})*)\s*\.?$")
+_TRAILING_MARKER = re.compile(
+    r"(?:\s*\[\s*\d{1,2}(?:\s*,\s*\d{1,2})*\s*\]|(?<=[a-z)])\s+\d{1,2}(?:\s*,\s*\d{1,2})*)\s*\.?$"
+)
 _VERDICT = re.compile(
     r"\b(improv\w*|benefit\w*|effective\w*|efficac\w*|ineffective|significant\w*|respon\w*|"
     r"recommend\w*|advis\w*|should|suggest\w*|conclud\w*|showed|shown|found|associated|"
@@ -76,6 +80,14 @@ _QUALIFIER = re.compile(
     re.I,
 )
 _WORDS = re.compile(r"[A-Za-z0-9][A-Za-z0-9'-]*")
+_FINITE = re.compile(
+    r"\b(?:is|are|was|were|can|could|may|might|must|should|will|would|has|have|had|does|do|did)\b", re.I
+)
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+# A sentence that goes on from the one before it ("... also ...", "In addition, ...").
+_CONTINUES = re.compile(
+    r"^(?:[^,.;:]{0,60}\balso\b|in addition|additionally|moreover|furthermore|likewise|similarly)", re.I
+)
 
 
 def section_weight(section: str) -> int:
@@ -90,9 +102,18 @@ def section_weight(section: str) -> int:
 
 def is_descriptor(sentence: str) -> bool:
     """True for a sentence that only says what a document is or does, with no number in it
-    ("The Latov 2021 review covers the history of ...", "To evaluate whether ...")."""
+    ("The Latov 2021 review covers the history of ...", "To evaluate whether ..."). One
+    that goes on to say what was found or how something is ("describes X as Y", "... that
+    ...") is a claim."""
     text = sentence.strip().lstrip("-*+ ").strip()
-    return bool(_DESCRIPTOR.search(text)) and not re.search(r"\d", text)
+    match = _DESCRIPTOR.search(text)
+    if not match or has_number(text):
+        return False
+    rest = text[match.end() :]
+    # "describes X as usually distal", "found that ...": a claim after all.
+    if re.search(r"\b(?:describe[sd]?|characteri[sz]e[sd]?|present[sed]*)\b", match.group(0), re.I):
+        return not re.search(r"\bas\b", rest, re.I)
+    return not re.search(r"\b(?:found|showed|shows|concluded|reported) that\b", rest, re.I)
 
 
 def is_fragment(sentence: str, *, is_list_item: bool) -> bool:
@@ -107,7 +128,10 @@ def is_fragment(sentence: str, *, is_list_item: bool) -> bool:
     if not is_list_item:
         return False
     first = words[0].lower()
-    return first in _SUBJECTLESS or first.endswith(("ed", "ing")) or sentence.rstrip().endswith(":")
+    if first in _SUBJECTLESS or sentence.rstrip().endswith(":"):
+        return True
+    # "Associated with ...", "Leading to ...": a participle with no finite verb after it.
+    return first.endswith(("ed", "ing")) and not _FINITE.search(" ".join(words[1:]))
 
 
 def run_on_split(sentence: str) -> int | None:
@@ -138,3 +162,17 @@ def states_certainty(sentence: str) -> bool:
 def qualifies(sentence: str) -> bool:
     """True when the sentence limits, contrasts or negates: what corrects a premise."""
     return _QUALIFIER.search(sentence) is not None
+
+
+def continues(sentence: str) -> bool:
+    """True when the sentence continues the one before it ("Patients also needed ...")."""
+    return _CONTINUES.search(sentence.strip()) is not None
+
+
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w])|(?<![\w.])\d+(?=%)")
+
+
+def has_number(sentence: str) -> bool:
+    """True when the sentence states a number: a standalone figure, not a year ("2009"),
+    nor digits inside a name ("HNK1", "CD57")."""
+    return _NUMBER.search(_YEAR.sub(" ", sentence)) is not None

@@ -34,14 +34,22 @@ _HEAD = re.compile(
     re.I,
 )
 # Heads too general to name a condition by themselves ("what disease ...").
-_GENERIC_HEADS = frozenset("disease diseases disorder disorders syndrome syndromes infection infections".split())
+_GENERIC_HEADS = frozenset(
+    "disease diseases disorder disorders syndrome syndromes infection infections".split()
+)
+# Words of that form that name no condition.
+_NOT_CONDITIONS = frozenset(
+    "diagnosis diagnoses prognosis prognoses hypothesis analysis emphasis basis".split()
+)
 # Modifiers that do not narrow a condition to another one.
 _GENERIC = frozenset(
     """a an the this that these those his her their my our your its any some of and or with in on for to by
     patient patients people person adult adults child children elderly older new newly diagnosed suspected
     known possible probable typical atypical severe mild moderate early late advanced peripheral human
     what which how who does do is are can could should would will treat treated treating treatment manage
-    management about type types form forms case cases""".split()
+    management about type types form forms case cases next first second third last previous prior same other
+    another further future current recent usual common rare similar different such certain specific true
+    real main major minor overall general whole entire full own associated related anti""".split()
 )
 _POST = re.compile(r"^(?:with|due|associated|caused|induced|related|secondary)$", re.I)
 # Words that end a condition's name when read outwards from its head noun: articles,
@@ -55,11 +63,14 @@ _BOUNDARY = frozenset(
     presents improve improves work works affect affects benefit benefits get gets look looks develop
     develops respond responds like about versus vs compared between among during after before increase
     increases decrease decreases reduce reduces prevent prevents predict predicts influence influences
-    change changes alter alters reconsider consider time risk""".split()
+    change changes alter alters reconsider consider time risk since given because although though confirm
+    confirms exclude excludes rule skip suspect detect screen screened investigate evaluate assess cure
+    cures mimic mimics resemble resembles differentiate distinguish""".split()
 )
 _TOKEN = re.compile(r"[A-Za-zÀ-ÿ0-9][A-Za-zÀ-ÿ0-9'’-]*")
 _ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9-]{1,9}$")
 _WITHOUT = re.compile(r"\b(?:without|no|not|other than|except)\s+(?:an?\s+|any\s+)?([A-Za-z-]+)", re.I)
+_HEADS_STEMS = frozenset({"neuropathi", "diseas", "syndrom", "disord"})
 # A word at least half the documents use is a subject of the whole corpus.
 COMMON_SHARE = 0.5
 # A word a document uses this often is one of its subjects.
@@ -99,6 +110,7 @@ class TopicIndex:
     known: frozenset[str]  # every stem of the corpus
     dominant: frozenset[str]  # condition heads nearly every document is about
     scope: tuple[str, ...]  # the conditions the corpus covers, most documents first
+    core: frozenset[str] = frozenset()  # the words that single out those conditions ("mag", "igm")
 
     def is_subject(self, condition: Condition) -> bool:
         """True when some document uses all of the condition's specific words and is about
@@ -108,7 +120,10 @@ class TopicIndex:
             needed = set(words) - self.common
             if not needed:
                 return True
-            if any(needed <= used and needed & about for used, about in zip(self.words, self.subjects, strict=True)):
+            if any(
+                needed <= used and needed & about
+                for used, about in zip(self.words, self.subjects, strict=True)
+            ):
                 return True
         return False
 
@@ -148,7 +163,12 @@ def build_topics(
         s for s, k in share.items() if k / n >= 0.8 and _HEAD.match(s) and s not in _GENERIC_HEADS
     )
     scope = tuple(p for p, k in phrases.most_common(8) if k > 1 or n == 1)
-    return TopicIndex(tuple(subjects), tuple(used), common, frozenset(known), dominant, scope)
+    core = frozenset(
+        s for phrase in scope for c in find_conditions(phrase, abbreviations or {}) for s in c.specific
+    )
+    return TopicIndex(
+        tuple(subjects), tuple(used), common, frozenset(known), dominant, scope, core - _HEADS_STEMS
+    )
 
 
 def find_conditions(text: str, abbreviations: Mapping[str, str]) -> list[Condition]:
@@ -157,7 +177,7 @@ def find_conditions(text: str, abbreviations: Mapping[str, str]) -> list[Conditi
     tokens = _TOKEN.findall(text)
     found: list[Condition] = []
     for i, token in enumerate(tokens):
-        if _HEAD.match(token) and not _ACRONYM.match(token):
+        if _HEAD.match(token) and not _ACRONYM.match(token) and token.lower() not in _NOT_CONDITIONS:
             phrase = _phrase(tokens, i)
             if token.lower() not in _GENERIC_HEADS or phrase.specific != stems(token):
                 found.append(phrase)
@@ -190,6 +210,11 @@ def off_topic(
         return tuple(unknown) if unknown and len(unknown) == len(_acronyms(question)) else None
     if any(topics.is_subject(c) for c in conditions):
         return None
+    # A question about the corpus's own subject in a neighbouring condition ("do anti-MAG
+    # antibodies occur in CIDP?") is the corpus's to answer, or to refuse for lack of support.
+    named = {s for c in conditions for s in stems(c.text)}
+    if (set(stems(question)) - named) & topics.core:
+        return None
     return tuple(c.text for c in conditions)
 
 
@@ -206,16 +231,24 @@ def _phrase(tokens: list[str], head: int) -> Condition:
         rest = tokens[head + 2 : head + 5]
         rest = rest[1:] if rest and rest[0].lower() in {"to", "by", "with"} else rest
         for token in rest:
-            if token.lower() in _BOUNDARY or _HEAD.match(token):
+            if token.lower() in _BOUNDARY or _HEAD.match(token) or token.lower().startswith("antibod"):
                 break
             after.append(token)
+        # "with" names a cause only when antibodies follow ("with anti-GM1 antibodies"), not
+        # in "neuropathy with Class I evidence".
+        follows = [t.lower() for t in tokens[head + 2 : head + 2 + len(after) + 1]]
+        if tokens[head + 1].lower() == "with" and not any(t.startswith("antibod") for t in follows):
+            after = []
     words = [*before, tokens[head], *after]
     specific = _specific([*before, *after]) or stems(tokens[head])
     return Condition(" ".join(words), specific)
 
 
 def _specific(words: list[str]) -> tuple[str, ...]:
-    keep = [w for w in words if w.lower() not in _GENERIC and not _HEAD.match(w) and w.lower() != "antibodies"]
+    parts = [p for w in words for p in w.split("-") if p]
+    keep = [
+        w for w in parts if w.lower() not in _GENERIC and not _HEAD.match(w) and w.lower() != "antibodies"
+    ]
     return tuple(s for w in keep for s in stems(w))
 
 

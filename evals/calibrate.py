@@ -91,7 +91,11 @@ def fit_threshold(probes: Sequence[Probe], cost: float = ANSWERED_COST) -> float
     if not probes:
         raise ValueError("no calibration questions")
     values = sorted({p.support for p in probes})
-    cuts = [values[0] - 0.01, *((a + b) / 2 for a, b in zip(values, values[1:], strict=False)), values[-1] + 0.01]
+    cuts = [
+        values[0] - 0.01,
+        *((a + b) / 2 for a, b in zip(values, values[1:], strict=False)),
+        values[-1] + 0.01,
+    ]
 
     def loss(t: float) -> float:
         refused, answered = errors_at(probes, t)
@@ -204,5 +208,7 @@ def render(calibration: Calibration, probes: Sequence[Probe]) -> str:
     for p in sorted(probes, key=lambda p: -p.support):
         decided = "answer" if p.support >= calibration.min_support else "refuse"
         mark = "" if (decided == "answer") == p.in_scope else " ✗"
-        lines.append(f"| {p.support:.3f} | {'yes' if p.in_scope else 'no'} | {decided}{mark} | {p.question} |")
+        lines.append(
+            f"| {p.support:.3f} | {'yes' if p.in_scope else 'no'} | {decided}{mark} | {p.question} |"
+        )
     return "\n".join(lines)

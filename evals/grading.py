@@ -108,7 +108,7 @@ def grade_case(
         terms: the corpus vocabulary, for the statement check.
     """
     quotes = [c.quote for c in answer.citations]
-    text = metrics.graded_text(answer.answer, quotes)
+    text = metrics.graded_text((c.statement for c in answer.citations), quotes)
     ranked = metrics.ranked_documents(answer.retrieved)
     first = [c for c in answer.citations if c.role in ("premise", "lead")]
     lead_text = "\n".join(t for c in first for t in (c.statement, c.quote))
@@ -178,7 +178,9 @@ def summarise(results: Sequence[CaseResult]) -> dict[str, float]:
         "lead_accuracy": _share(answerable, lambda r: r.lead_correct),
         "premise_correction": _share(of("false_premise"), lambda r: r.lead_correct),
         "claim_precision": (
-            sum(r.claims_on_topic / r.claims for r in answered if r.claims) / len(answered) if answered else 1.0
+            sum(r.claims_on_topic / r.claims for r in answered if r.claims) / len(answered)
+            if answered
+            else 1.0
         ),
         "budget_compliance": _share([r for r in results if not r.refused], lambda r: r.within_budget),
         "statement_faithfulness": metrics.rate(sum(r.statements_supported for r in results), claims),
@@ -205,7 +207,9 @@ def summarise(results: Sequence[CaseResult]) -> dict[str, float]:
 def by_split(results: Sequence[CaseResult]) -> dict[str, dict[str, float]]:
     """``summarise`` for each split present, and for all cases together (``all``)."""
     out = {
-        split: summarise(group) for split in SPLITS if (group := [r for r in results if r.case.split == split])
+        split: summarise(group)
+        for split in SPLITS
+        if (group := [r for r in results if r.case.split == split])
     }
     out[ALL] = summarise(results)
     return out

@@ -60,14 +60,14 @@ def split_answer(markdown: str) -> tuple[str, str]:
     return head, sep + tail
 
 
-def graded_text(markdown: str, quotes: Iterable[str]) -> str:
-    """What facts and forbidden claims are matched against: the body plus the quotes.
+def graded_text(statements: Iterable[str], quotes: Iterable[str]) -> str:
+    """What facts and forbidden claims are matched against: the statements and the quotes.
 
-    The reference lines (titles, journals, identifiers) are left out, so a fact cannot
-    be credited because a cited paper's title happens to contain it.
+    Headings, the restated premise ("The question assumes: ...") and the reference lines
+    (titles, journals, identifiers) are left out, so a fact cannot be credited, nor a
+    premise held against the answer, because of text the answer does not assert.
     """
-    body, _ = split_answer(markdown)
-    return "\n".join([body, *quotes])
+    return "\n".join([*statements, *quotes])
 
 
 def missing_facts(text: str, facts: Sequence[Sequence[str]]) -> list[list[str]]:

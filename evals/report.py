@@ -84,7 +84,15 @@ def category_table(run: Report) -> str:
         for name, summary in run.categories.items()
     ]
     rows.append(_category_row("all", run.results, run.summary))
-    headings = ["category", "passed (tune / heldout)", "fact recall", "lead", "precision", "refusal", "p50 ms"]
+    headings = [
+        "category",
+        "passed (tune / heldout)",
+        "fact recall",
+        "lead",
+        "precision",
+        "refusal",
+        "p50 ms",
+    ]
     return table(headings, rows)
 
 

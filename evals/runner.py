@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from assistant import Assistant, KnowledgeBase
+from assistant.answerers import Features
 from evals import report as render
 from evals.cases import CATEGORIES, Case, Gate, check_sources, load_cases, load_gate
 from evals.grading import CaseResult, Report, by_category, by_split, check_gate, grade_case
@@ -24,11 +25,26 @@ ABLATION = ("hybrid", "dense", "bm25", "langchain")
 GATED_RETRIEVER = "hybrid"
 
 
-def build_assistant(settings: Settings, kb: KnowledgeBase, retriever: str) -> Assistant:
-    """The assistant for one retriever name, sharing the loaded ``kb``."""
+def build_assistant(
+    settings: Settings, kb: KnowledgeBase, retriever: str, features: Features | None = None
+) -> Assistant:
+    """The assistant for one retriever name (and answering features), sharing the loaded ``kb``."""
     if retriever == "shuffled":
         return Assistant(settings, kb=kb, retriever=UnrelatedRetriever(kb=kb, top_k=settings.top_k))
-    return Assistant(settings.with_(retriever=retriever), kb=kb)
+    return Assistant(settings.with_(retriever=retriever), kb=kb, features=features)
+
+
+def ablation_runs(retriever: str) -> list[tuple[str, str, Features | None]]:
+    """(row label, retriever, features) of every ablation row: each retriever with every
+    answering part on, then the default retriever with one part switched off at a time."""
+    rows: list[tuple[str, str, Features | None]] = [(name, name, None) for name in ABLATION]
+    if retriever not in ABLATION:
+        rows.append((retriever, retriever, None))
+    rows += [
+        (f"without {name.replace('_', ' ')}", GATED_RETRIEVER, Features().without(name))
+        for name in Features.names()
+    ]
+    return rows
 
 
 def run_suite(
@@ -109,8 +125,10 @@ def main(
     """Run the eval suite, print summaries, write reports; True when the gate passed.
 
     Without ``ablation`` the gate judges the one run asked for. With it, every retriever
-    of ``ABLATION`` (plus ``retriever`` if it is not among them) runs, one comparison
-    table is printed, and the gate judges the hybrid row only.
+    of ``ABLATION`` (plus ``retriever`` if it is not among them) runs, then the hybrid
+    retriever with each answering part switched off in turn (bottom line, evidence order,
+    section weighting, premise check, topic check), one comparison table is printed, and
+    the gate judges the full hybrid row only.
 
     Raises:
         ConfigError: the cases or gate file is invalid, or names an unknown source.
@@ -122,25 +140,26 @@ def main(
     check_sources(case_list, set(documents), cases)
     kb = kb or KnowledgeBase(settings)
     kb.warm_up()
-    names = [*ABLATION, *([retriever] if retriever not in ABLATION else [])] if ablation else [retriever]
+    rows = ablation_runs(retriever) if ablation else [(retriever, retriever, None)]
     runs, broken = [], {}
-    for name in names:
-        gated = not ablation or name == GATED_RETRIEVER
+    for label, name, features in rows:
+        gated = not ablation or (name == GATED_RETRIEVER and features is None)
         try:
             run = evaluate(
-                build_assistant(settings, kb, name),
+                build_assistant(settings, kb, name, features),
                 name,
                 case_list,
                 documents,
                 gate if gated else None,
                 budgets=gate,
+                variant=label if features is not None else "",
             )
         except Exception as exc:  # an informational ablation row must not hide the others
             if gated:
                 raise
             logger.debug("ablation row %s failed", name, exc_info=True)
-            broken[name] = f"{type(exc).__name__}: {exc}"
-            echo(f"eval: retriever={name} failed ({broken[name]}); this is a bug, the row is left out")
+            broken[label] = f"{type(exc).__name__}: {exc}"
+            echo(f"eval: {label} failed ({broken[label]}); this is a bug, the row is left out")
             continue
         echo(render.console_summary(run))
         echo("reports: " + ", ".join(str(p) for p in render.write_report(run, reports)))

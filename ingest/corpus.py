@@ -201,7 +201,7 @@ def corpus_files(root: Path) -> list[Path]:
         rel = path.relative_to(root)
         if any(part.startswith(".") for part in rel.parts) or not path.is_file():
             continue
-        if path.name.lower().startswith("readme"):
+        if path.name.lower().startswith("readme") or rel == Path("lexicon.yaml"):  # see ingest.lexicon
             continue
         files.append(path)
     return files

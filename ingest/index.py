@@ -40,9 +40,10 @@ import numpy as np
 from ingest import lexical, store
 from ingest.chunking import CHUNK_TOKENS, CHUNKER_VERSION, Chunk, chunk_text
 from ingest.corpus import Document, load_corpus
-from ingest.embedding import Embedder, TokenCounter
+from ingest.embedding import Embedder, TokenCounter, model_cache
 from ingest.errors import ConfigError, IndexBusyError
 from ingest.generation import FORMAT_VERSION, LoadedGeneration, current_generation
+from ingest.lexicon import Lexicon, load_lexicon_file, stored_lexicon, write_lexicon
 from ingest.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -103,6 +104,7 @@ def build_index(
     """
     started = time.perf_counter()
     documents = sorted(load_corpus(corpus_dir), key=lambda d: d.id)
+    lexicon = load_lexicon_file(corpus_dir)
     _ensure_writable(settings.home)
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     with _lock(settings.index_dir):
@@ -111,6 +113,7 @@ def build_index(
         owner = _owner(settings.index_dir)
         client = store.open_client(settings)
         plan = _Plan.make(previous, documents, store.describe_store(settings))
+        plan.lexicon_changed = previous is not None and stored_lexicon(previous.directory) != lexicon
         if not plan.changed and previous is not None:
             if _store_intact(client, previous):
                 return plan.report(previous.generation, 0, time.perf_counter() - started)
@@ -122,10 +125,15 @@ def build_index(
             for d in documents
         }
         vectors, sentences, embedded = _vectors(
-            plan, documents, chunks, embedder or Embedder(), settings, progress
+            plan,
+            documents,
+            chunks,
+            embedder or Embedder(cache_dir=model_cache(settings.home)),
+            settings,
+            progress,
         )
         collection = f"{store.COLLECTION_PREFIX}{owner}-{gen}"
-        _write_generation(settings, gen, documents, chunks, vectors, sentences, collection, client)
+        _write_generation(settings, gen, documents, chunks, vectors, sentences, collection, client, lexicon)
         store.drop_collections(client, keep=collection, owner=owner)
         _remove_old_generations(settings.index_dir, keep=gen)
         report = plan.report(gen, embedded, time.perf_counter() - started)
@@ -143,6 +151,7 @@ class _Plan:
     removed: int
     total_chunks: int = 0
     store_stale: bool = False  # the store moved, or lost the live collection
+    lexicon_changed: bool = False  # only corpus/lexicon.yaml changed: nothing is re-embedded
 
     @classmethod
     def make(cls, previous: LoadedGeneration | None, documents: list[Document], where: str) -> _Plan:
@@ -164,7 +173,14 @@ class _Plan:
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed or self.store_stale or not self.compatible)
+        return bool(
+            self.added
+            or self.updated
+            or self.removed
+            or self.store_stale
+            or self.lexicon_changed
+            or not self.compatible
+        )
 
     def reuse_chunks(self, doc: Document) -> list[Chunk] | None:
         if self.previous is None or doc.id not in self.unchanged_ids:
@@ -236,9 +252,11 @@ def _write_generation(
     sentences: np.ndarray,
     collection: str,
     client: Any,
+    lexicon: Lexicon,
 ) -> None:
     tmp = settings.index_dir / f"{gen}.tmp"
     tmp.mkdir()
+    write_lexicon(lexicon, tmp)
     ordered = [c for d in documents for c in chunks[d.id]]
     meta = {d.id: d for d in documents}
     _write_json(

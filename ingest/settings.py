@@ -13,6 +13,7 @@ from ingest.errors import ConfigError
 
 RetrieverName = Literal["hybrid", "dense", "bm25", "langchain"]
 AnswererName = Literal["extractive", "llm"]
+LLMOutput = Literal["json_schema", "json_object", "guided_json", "none"]
 
 # Environment variable -> settings field. Only this module reads os.environ.
 _ENV = {
@@ -25,6 +26,8 @@ _ENV = {
     "CITEWISE_LLM_MODEL": "llm_model",
     "CITEWISE_LLM_API_KEY": "llm_api_key",
     "CITEWISE_LLM_TIMEOUT": "llm_timeout_s",
+    "CITEWISE_LLM_OUTPUT": "llm_output",
+    "CITEWISE_LLM_MAX_TOKENS": "llm_max_tokens",
     "CITEWISE_AUDIT_LOG": "audit_log",
     "CITEWISE_AUTH": "auth",
 }
@@ -56,7 +59,16 @@ class Settings(BaseModel):
     llm_api_key: str | None = Field(
         None, description="API key for the endpoint (many local servers accept any)."
     )
-    llm_timeout_s: float = Field(60.0, gt=0, description="Seconds to wait for the LLM endpoint.")
+    llm_timeout_s: float = Field(
+        60.0, gt=0, description="Deadline in seconds for the LLM endpoint's whole answer (not per read)."
+    )
+    llm_output: LLMOutput = Field(
+        "json_schema",
+        description="How the LLM endpoint is asked for structured output (see docs/DEPLOYMENT.md).",
+    )
+    llm_max_tokens: int = Field(
+        1024, ge=64, le=16384, description="Most tokens the LLM may write per answer."
+    )
     max_question_chars: int = Field(2000, ge=1, description="Longest question accepted.")
     embed_batch_size: int = Field(64, ge=1, description="Texts embedded per batch at ingest.")
     audit_log: Path | None = Field(None, description="JSONL audit log of answers (contains question text).")

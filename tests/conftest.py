@@ -29,9 +29,10 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
 
 
 @pytest.fixture(scope="session")
-def embedder() -> Embedder:
-    """The real all-MiniLM-L6-v2, loaded once per run."""
-    model = Embedder()
+def embedder(tmp_path_factory: pytest.TempPathFactory) -> Embedder:
+    """The real all-MiniLM-L6-v2 as citewise runs it (ONNX Runtime, exported from the
+    shipped weights into a fresh cache once per run), loaded once per run."""
+    model = Embedder(cache_dir=tmp_path_factory.mktemp("models"))
     model.warm_up()
     return model
 

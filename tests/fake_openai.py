@@ -1,25 +1,44 @@
 """A real HTTP server on 127.0.0.1 speaking the OpenAI chat-completions protocol.
 
-No language model runs on these machines, so the replies are scripted: a test passes
-a function from the request's messages to the reply text. Everything else (HTTP,
-JSON, server-sent-event streaming, langchain-openai's client) is the real thing.
+Its replies are scripted: a test passes a function from the request's messages to the
+reply text, or to a ``Scripted`` reply that also sets how the server misbehaves (an
+error status, a trickle, a dropped connection, a reply that never ends). Everything else
+(HTTP, JSON, server-sent events, citewise's client) is the real thing. The server keeps
+every request body in ``.requests`` (and its headers in ``.headers``), so a test can check what citewise sent.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-Script = Callable[[list[dict[str, Any]]], str]
+
+@dataclass
+class Scripted:
+    """A reply and the way it is sent."""
+
+    text: str = ""
+    status: int = 200
+    chunk_chars: int = 16  # characters of text per streamed event
+    delay_s: float = 0.0  # pause after each event (a trickle)
+    close_after: int | None = None  # drop the connection after this many events
+    endless: bool = False  # repeat ``text`` until the client goes away
+    as_json: bool = False  # ignore "stream" and answer with one JSON body
+
+
+Script = Callable[[list[dict[str, Any]]], "str | Scripted"]
 
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
+    protocol_version = "HTTP/1.1"
 
     def log_message(self, *args: Any) -> None:  # keep test output clean
         pass
@@ -27,58 +46,79 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 - http.server naming
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
         self.server.requests.append(body)
+        self.server.headers.append(dict(self.headers))
         if not self.path.endswith("/chat/completions"):
-            self.send_error(404)
+            self._send(404, {"error": {"message": f"no route {self.path}"}})
             return
-        text = self.server.script(body["messages"])
-        if body.get("stream"):
-            self._stream(body["model"], text)
-        else:
-            self._json(
-                {
-                    "id": "x",
-                    "object": "chat.completion",
-                    "created": int(time.time()),
-                    "model": body["model"],
-                    "choices": [
-                        {
-                            "index": 0,
-                            "message": {"role": "assistant", "content": text},
-                            "finish_reason": "stop",
-                        }
-                    ],
-                }
-            )
+        reply = self.server.script(body["messages"])
+        reply = reply if isinstance(reply, Scripted) else Scripted(text=reply)
+        try:
+            if reply.status >= 400:
+                self._send(reply.status, {"error": {"message": reply.text or "scripted failure"}})
+            elif body.get("stream") and not reply.as_json:
+                self._stream(body["model"], reply)
+            else:
+                self._send(200, _completion(body["model"], reply.text))
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up, as it should
 
-    def _json(self, payload: dict[str, Any]) -> None:
+    def _send(self, status: int, payload: dict[str, Any]) -> None:
         data = json.dumps(payload).encode()
-        self.send_response(200)
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
 
-    def _stream(self, model: str, text: str) -> None:
+    def _stream(self, model: str, reply: Scripted) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Connection", "close")
         self.end_headers()
-        pieces = [text[i : i + 16] for i in range(0, len(text), 16)]
-        for i, piece in enumerate(pieces + [None]):
-            delta = {"content": piece} if piece is not None else {}
-            if i == 0:
-                delta["role"] = "assistant"
-            chunk = {
-                "id": "x",
-                "object": "chat.completion.chunk",
-                "created": int(time.time()),
-                "model": model,
-                "choices": [
-                    {"index": 0, "delta": delta, "finish_reason": None if piece is not None else "stop"}
-                ],
-            }
-            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+        for i, piece in enumerate(_pieces(reply)):
+            if reply.close_after is not None and i >= reply.close_after:
+                self.wfile.flush()
+                self.connection.shutdown(2)  # the server dies mid-answer
+                return
+            self.wfile.write(f"data: {json.dumps(_chunk(model, piece, first=i == 0))}\n\n".encode())
+            self.wfile.flush()
+            if reply.delay_s:
+                time.sleep(reply.delay_s)
+        self.wfile.write(f"data: {json.dumps(_chunk(model, None, first=False))}\n\n".encode())
         self.wfile.write(b"data: [DONE]\n\n")
         self.wfile.flush()
+        self.close_connection = True
+
+
+def _pieces(reply: Scripted) -> Iterator[str]:
+    size = max(reply.chunk_chars, 1)
+    while True:
+        yield from (reply.text[i : i + size] for i in range(0, len(reply.text), size))
+        if not reply.endless:
+            return
+
+
+def _chunk(model: str, piece: str | None, *, first: bool) -> dict[str, Any]:
+    delta: dict[str, Any] = {"content": piece} if piece is not None else {}
+    if first:
+        delta["role"] = "assistant"
+    return {
+        "id": "x",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": None if piece is not None else "stop"}],
+    }
+
+
+def _completion(model: str, text: str) -> dict[str, Any]:
+    return {
+        "id": "x",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+    }
 
 
 class _Server(ThreadingHTTPServer):
@@ -88,6 +128,7 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.script = script
         self.requests: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
 
 
 @contextmanager
@@ -103,11 +144,25 @@ def openai_server(script: Script) -> Iterator[_Server]:
         server.server_close()
 
 
-def passages_of(messages: list[dict[str, Any]]) -> dict[int, str]:
-    """The numbered passage texts in the prompt citewise sent."""
-    import re
+def evidence_tag(messages: list[dict[str, Any]]) -> str:
+    """The nonce tag that delimits evidence in the prompt citewise sent."""
+    match = re.search(r"<(evidence-[0-9a-f]+)[ >]", messages[0]["content"])
+    assert match, "the system prompt names no evidence tag"
+    return match.group(1)
 
+
+def evidence_of(messages: list[dict[str, Any]]) -> dict[int, str]:
+    """The numbered evidence sentences in the prompt citewise sent, as the model reads them."""
+    tag = evidence_tag(messages)
     prompt = messages[-1]["content"]
-    return {
-        int(n): text for n, text in re.findall(r"\[(\d+)\] \([^\n]*\)\n<<<\n(.*?)\n>>>", prompt, re.DOTALL)
-    }
+    pattern = rf'<{tag} n="(\d+)"[^>]*>(.*?)</{tag}>'
+    return {int(n): text for n, text in re.findall(pattern, prompt, re.DOTALL)}
+
+
+def claims_reply(*claims: tuple[int, str] | tuple[int, str, bool], refusal: str | None = None) -> str:
+    """A reply in citewise's format: (evidence number, statement[, bottom line]) per claim."""
+    items = [
+        {"evidence": c[0], "statement": c[1], "bottom_line": bool(c[2]) if len(c) > 2 else False}  # type: ignore[misc]
+        for c in claims
+    ]
+    return json.dumps({"claims": items, "refusal": refusal})

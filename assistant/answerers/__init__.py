@@ -26,7 +26,7 @@ def get_answerer(settings: Settings, kb: KnowledgeBase, features: Features | Non
     if settings.answerer == "llm":
         from assistant.answerers.openai import OpenAIAnswerer
 
-        return OpenAIAnswerer(settings)
+        return OpenAIAnswerer(settings, kb)
     raise ConfigError(f"unknown answerer {settings.answerer!r}; choose one of: {', '.join(ANSWERERS)}")
 
 

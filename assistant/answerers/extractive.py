@@ -21,11 +21,14 @@ from assistant import selection, sentences
 from assistant.abbreviations import Synonyms
 from assistant.answer import REFUSAL, Claim, Draft, Role
 from assistant.answerers.base import Features
+from assistant.citations import normalise
+from assistant.facets import facets, kind_of
 from assistant.knowledge import KnowledgeBase
 from assistant.lexicon import WORD, stems
 from assistant.passages import Passage
 from assistant.premise import split_premise
-from assistant.questions import asked_type, provides, split_question, statement_from_quote
+from assistant.questions import asked_type, counted, provides, split_question, statement_from_quote
+from assistant.ranker import Question
 from assistant.selection import Candidate
 
 # Calibrated per corpus by `citewise calibrate` (stored with the index); this default was
@@ -41,6 +44,12 @@ CLAIMS = 4
 SYNTHESIS_CLAIMS = 8
 PART_CLAIMS = 3
 PREMISE_CLAIMS = 2
+# A facet's sentence must be at least this close to the facet's query.
+FACET_SIMILARITY = 0.35
+# Among the likeliest sentences on a premise (within PREMISE_MARGIN of the likeliest), one
+# that qualifies or contradicts it leads.
+QUALIFIER_BONUS = 0.3
+PREMISE_MARGIN = 0.3
 _SYNTHESIS = re.compile(
     r"\b(work[- ]?up|investigat\w*|evaluat\w*|approach\w*|manag\w*|options?|compar\w*|versus|vs\.?|"
     r"differ\w*|overview|summar\w*|what (?:are|were) the|which (?:tests|treatments|drugs|features)|"
@@ -124,21 +133,29 @@ class ExtractiveAnswerer:
         self.features = features or Features()
 
     def candidates(self, question: str, passages: list[Passage]) -> list[Candidate]:
-        """Every quotable sentence of ``passages`` scored against ``question``."""
+        """Every quotable sentence of ``passages`` scored against ``question``.
+
+        Sections weigh only when the question asks for no value: a sample size, dose or
+        schedule is stated in Methods as often as in Results.
+        """
+        weigh_sections = self.features.section_weighting and asked_type(question) is None
         query = self.kb.embed(self.kb.synonyms.expand(question))
         idf, unseen = self.kb.idf
         question_concepts = concepts(question, self.kb.synonyms, idf, unseen)
         weights = tuple(c.weight for c in question_concepts)
         out = []
-        for passage in passages:
+        for order, passage in enumerate(passages):
             document = self.kb.texts[passage.source.id]
+            first_sentence = self.kb.first_sentence.get(passage.source.id, -1)
             vectors = self.kb.sentence_matrix(passage.row)
             for (s, e), sim, vec in zip(passage.sentences, vectors @ query, vectors, strict=True):
                 s, e = clean_span(document, s, e, strip_markers=passage.source.has_markers)
                 text = document[s:e]
                 line = document.rfind("\n", 0, s) + 1
                 listed = bool(re.match(r"[ \t]*(?:[-*+]|\d+[.)])[ \t]", document[line : s + 1]))
-                if len(WORD.findall(text)) < MIN_WORDS or not selection.is_quotable(text, is_list_item=listed):
+                if len(WORD.findall(text)) < MIN_WORDS or not selection.is_quotable(
+                    text, is_list_item=listed
+                ):
                     continue
                 out.append(
                     Candidate(
@@ -150,18 +167,36 @@ class ExtractiveAnswerer:
                         concept_hits(text, question_concepts),
                         weights,
                         vec,
-                        sentences.section_weight(passage.section) if self.features.section_weighting else 0,
+                        sentences.section_weight(passage.section) if weigh_sections else 0,
                         sentences.states_verdict(text),
                         sentences.states_certainty(text),
                         7 - passage.source.evidence_level if self.features.evidence_order else 0,
+                        order,
+                        s <= first_sentence,
                     )
                 )
         return out
 
     def evidence(self, question: str, passages: list[Passage], limit: int = 20) -> list[Candidate]:
-        """The ``limit`` most relevant quotable sentences, best first (the LLM answerer's evidence)."""
-        eligible, rank = selection.eligible_candidates(self.candidates(question, passages))
-        return sorted(eligible, key=lambda c: -(rank[id(c)] + c.quality))[:limit]
+        """The ``limit`` likeliest quotable sentences for ``question``, best first and without
+        repeats: the numbered evidence the LLM answerer writes from."""
+        scored = self.candidates(question, passages)
+        rank = selection.relevance(scored, self._question(question))
+        out: list[Candidate] = []
+        seen: set[str] = set()
+        for cand in sorted(scored, key=lambda c: -rank[id(c)]):
+            if normalise(cand.text) not in seen and len(out) < limit:
+                seen.add(normalise(cand.text))
+                out.append(cand)
+        return out
+
+    def _question(self, question: str) -> Question:
+        """What the ranker needs to know about the question."""
+        return Question(
+            asked=asked_type(question),
+            counted=counted(question),
+            named=frozenset(selection.named_sources(question, self.kb.source_names)),
+        )
 
     def answer(
         self, question: str, passages: list[Passage], on_token: Callable[[str], None] | None = None
@@ -169,7 +204,7 @@ class ExtractiveAnswerer:
         """The premise check, a bottom line and evidence for each part, or a refusal."""
         premise, core = split_premise(question) if self.features.premise_check else (None, question)
         parts = split_question(core)
-        budget = SYNTHESIS_CLAIMS if _SYNTHESIS.search(core) else CLAIMS
+        budget = SYNTHESIS_CLAIMS if _SYNTHESIS.search(core) or kind_of(core) else CLAIMS
         per_part = budget if len(parts) == 1 else max(PART_CLAIMS, budget // len(parts))
         claims: list[tuple[Candidate, Role, int]] = []
         if premise:
@@ -200,42 +235,87 @@ class ExtractiveAnswerer:
         reason = self._refusal(part, scored, asked)
         if reason:
             return [], 0, reason
-        eligible, rank = selection.eligible_candidates(scored)
+        question = self._question(part)
+        eligible, rank = selection.eligible_candidates(scored, question)
         eligible = [c for c in eligible if not any(selection.same_claim(c, t) for t in taken)]
         if asked is not None:  # a sentence giving the value asked for is always eligible
-            fitting = [c for c in sorted(scored, key=lambda c: -c.score) if provides(c.text, asked)]
-            eligible += [c for c in fitting[:2] if c not in eligible and c.similarity >= selection.MIN_SIMILARITY]
-            rank = rank | selection.relevance([c for c in fitting[:2] if id(c) not in rank] or eligible)
-        if self.features.bottom_line:
-            lead = selection.choose_lead(eligible, rank, asked, treat=bool(_TREAT.search(part)))
-        else:  # the most relevant sentence, whatever it says
-            lead = [max(eligible, key=lambda c: rank[id(c)])] if eligible else []
-        if not lead:
+            fitting = sorted(
+                (c for c in scored if id(c) in rank and provides(c.text, asked)), key=lambda c: -rank[id(c)]
+            )
+            eligible += [c for c in fitting[:2] if c not in eligible]
+        if not eligible:
             return [], 0, REFUSAL
-        evidence = selection.choose_evidence(eligible, rank, [*taken, *lead], limit - len(lead))
-        return [*lead, *evidence], len(lead), None
+        if self.features.bottom_line:
+            lead = selection.choose_lead(
+                eligible, rank, asked, treat=bool(_TREAT.search(part)), counted=question.counted
+            )
+        else:  # the likeliest sentence, whatever it says
+            lead = [max(eligible, key=lambda c: rank[id(c)])]
+        covered = self._facets(part, scored_passages(scored), [*taken, *lead], limit - len(lead))
+        evidence = selection.choose_evidence(
+            eligible, rank, [*taken, *lead, *covered], limit - len(lead) - len(covered)
+        )
+        return [*lead, *covered, *evidence], len(lead), None
+
+    def _facets(
+        self, question: str, passages: list[Passage], chosen: list[Candidate], limit: int
+    ) -> list[Candidate]:
+        """For a synthesis question, the likeliest sentence on each facet it asks about."""
+        picked: list[Candidate] = []
+        for facet in facets(question, self.kb.subject_of(question))[: max(limit, 0)]:
+            scored = [c for c in self.candidates(facet.query, passages) if c.similarity >= FACET_SIMILARITY]
+            rank = selection.relevance(scored, self._question(facet.query))
+            fresh = [
+                c
+                for c in scored
+                if not any(_same_place(c, t) or selection.same_claim(c, t) for t in [*chosen, *picked])
+            ]
+            if fresh:
+                picked.append(max(fresh, key=lambda c: rank[id(c)]))
+        return picked
 
     def _premise(self, premise: str, passages: list[Passage]) -> list[Candidate]:
-        """What the sources say about the premise: the most relevant sentences, those that
-        qualify or contradict it first."""
-        scored = self.candidates(premise, passages)
-        if selection.support(scored, None) < self.min_support:
-            return []
-        eligible, rank = selection.eligible_candidates(scored)
-        near = [c for c in eligible if rank[id(c)] >= max(rank.values()) - selection.LEAD_MARGIN]
-        ordered = sorted(near, key=lambda c: -(rank[id(c)] + c.quality + 0.05 * sentences.qualifies(c.text)))
+        """What the sources say about the premise: the likeliest sentences on the premise
+        itself (those that qualify or contradict it first, primary sources first), and on
+        its subject without what it asserts ("anti-MAG neuropathy is typically ..."), where
+        a correcting fact often is. A sentence whose next sentence qualifies it ("...
+        cautions that ...", "however ...") brings that sentence along."""
         chosen: list[Candidate] = []
-        for c in ordered:
-            if len(chosen) < PREMISE_CLAIMS and not any(selection.same_claim(c, t) for t in chosen):
-                chosen.append(c)
-        return chosen
+        for query in dict.fromkeys([premise, premise_subject(premise)]):
+            scored = self.candidates(query, passages) if query else []
+            if not scored or selection.support(scored, None) < self.min_support:
+                continue
+            rank = selection.relevance(scored, self._question(query))
+            best = max(rank.values())
+            near = selection.keep_stronger([c for c in scored if rank[id(c)] >= best - PREMISE_MARGIN], rank)
+            near = [c for c in near if not c.secondary] or near
+            ordered = sorted(
+                near, key=lambda c: -(rank[id(c)] + QUALIFIER_BONUS * sentences.qualifies(c.text))
+            )
+            fresh = [
+                c for c in ordered if not any(_same_place(c, t) or selection.same_claim(c, t) for t in chosen)
+            ]
+            if fresh:
+                chosen.append(fresh[0])
+                caveat = selection.next_sentence(fresh[0], scored)
+                if (
+                    caveat is not None
+                    and sentences.qualifies(caveat.text)
+                    and not sentences.qualifies(fresh[0].text)
+                ):
+                    chosen.append(caveat)
+        return chosen[: PREMISE_CLAIMS + 1]
 
     def _refusal(self, part: str, scored: list[Candidate], asked: str | None) -> str | None:
         """Why this part cannot be answered (None when it can), in words that are true."""
         if selection.support(scored, asked) >= self.min_support:
             return None
         if asked is not None and selection.support(scored, None) >= self.min_support:
-            what = {"dose": "a dose", "duration": "a duration or interval", "number": "a number or proportion"}
+            what = {
+                "dose": "a dose",
+                "duration": "a duration or interval",
+                "number": "a number or proportion",
+            }
             return (
                 f"{REFUSAL} The passages that answer it most closely do not state {what[asked]}, "
                 "which the question asks for."
@@ -258,3 +338,24 @@ class ExtractiveAnswerer:
     def _claim(self, c: Candidate, role: Role, part: int) -> Claim:
         statement = statement_from_quote(c.text, strip_markers=c.passage.source.has_markers)
         return Claim(statement, c.text, c.passage.chunk_id, role=role, part=part)
+
+
+def scored_passages(candidates: list[Candidate]) -> list[Passage]:
+    """The passages the candidates come from, once each, in order."""
+    return list({c.passage.chunk_id: c.passage for c in candidates}.values())
+
+
+def _same_place(a: Candidate, b: Candidate) -> bool:
+    return a.passage.source.id == b.passage.source.id and a.start == b.start
+
+
+def premise_subject(premise: str) -> str:
+    """The premise without what it asserts: its words up to and including the verb of being
+    and a quantifier ("Anti-MAG neuropathy is typically axonal" -> "Anti-MAG neuropathy is
+    typically"), or "" when it has no such verb."""
+    match = re.match(
+        r"^(.{4,}?\b(?:is|are|was|were)\b(?:\s+(?:typically|usually|mainly|mostly|always|never|often|a|an|the))*)",
+        premise,
+        re.I,
+    )
+    return match.group(1) if match else ""

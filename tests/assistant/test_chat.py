@@ -12,17 +12,11 @@ from typing import Any
 import pytest
 from gradio_client import Client
 
-from assistant.answer import Answer, Citation
-from assistant.chat import (
-    Engine,
-    index_notice,
-    parse_auth,
-    record_vote,
-    respond,
-)
-from assistant.chat_view import SEARCHING, answer_message, sources_html
+from assistant.chat import Engine, index_notice, parse_auth, respond
+from assistant.chat_view import SEARCHING
 from assistant.citations import normalise
-from ingest import ConfigError, Settings
+from assistant.feedback import MAX_COMMENT_CHARS, record_comment, record_vote
+from ingest import ConfigError, InvalidQuestionError, Settings
 from tests.servers import running_chat
 
 ANTI_MAG = "What proportion of patients with IgM MGUS and neuropathy have anti-MAG antibodies?"
@@ -144,18 +138,31 @@ def chat_turn(engine: Engine, question: str, history: list, turns: list) -> list
     return list(respond(engine, question, history, turns, "extractive", 8))
 
 
+def message_of(step: tuple) -> str:
+    return step[0][-1]["content"]
+
+
 def test_chat_turn_shows_a_status_then_only_the_checked_answer(
     chat_settings: Settings, assistant: Any
 ) -> None:
     steps = chat_turn(Engine(chat_settings, assistant), ANTI_MAG, [], [])
-    history, turns, panel, _ = steps[-1]
+    history, turns, panel, _, shown = steps[-1]
     final = history[-1]["content"]
-    assert steps[0][0][-1]["content"] == SEARCHING and steps[0][3] == ""
-    assert all(final.startswith(step[0][-1]["content"]) for step in steps[1:])  # a reveal, never other text
-    assert "Bottom line" in final and "[1]" in final
-    assert "<blockquote>" in panel
+    assert SEARCHING in message_of(steps[0]) and steps[0][3] == ""
+    # A reveal, block by block: each step is a prefix of the final message's blocks.
+    bodies = [message_of(step).removesuffix("</div>") for step in steps[1:]]
+    assert all(final.startswith(body) for body in bodies)
+    assert 'class="cw-footer"' in final and not any('class="cw-footer"' in b for b in bodies[:-1])
+    assert final.index("cw-bottom") < final.index("cw-cite")  # the bottom line opens the answer
+    assert '<mark class="cw-quote">' in panel
     assert steps[1][1] == turns and steps[1][2] == panel  # votes count, sources show, from the first step
-    assert turns[-1]["message_index"] == len(history) - 1
+    assert turns[-1]["message_index"] == len(history) - 1 == steps[1][4]
+    assert turns[-1]["answer"]["id"] and turns[-1]["answer"]["id"] in final
+
+
+def test_the_question_is_shown_escaped(chat_settings: Settings, assistant: Any) -> None:
+    history, *_ = chat_turn(Engine(chat_settings, assistant), "Does <b>rituximab</b> help?", [], [])[-1]
+    assert "&lt;b&gt;rituximab&lt;/b&gt;" in history[0]["content"] and "<b>" not in history[0]["content"]
 
 
 def test_follow_up_is_searched_as_a_standalone_query(chat_settings: Settings, assistant: Any) -> None:
@@ -170,11 +177,11 @@ def test_follow_up_is_searched_as_a_standalone_query(chat_settings: Settings, as
 
 def test_chat_turn_shows_errors_as_messages(tmp_path: Path) -> None:
     history, turns, *_ = chat_turn(Engine(Settings(home=tmp_path)), ANTI_MAG, [], [])[-1]
-    assert "run 'citewise ingest'" in history[-1]["content"]
+    assert "run &#x27;citewise ingest&#x27;" in history[-1]["content"]
     assert "Traceback" not in history[-1]["content"] and turns == []
 
 
-def test_a_vote_appends_question_answer_and_cited_sources(
+def test_a_vote_records_what_a_maintainer_needs_to_replay_the_answer(
     chat_settings: Settings, assistant: Any, tmp_path: Path
 ) -> None:
     _, turns, *_ = chat_turn(Engine(chat_settings, assistant), ANTI_MAG, [], [])[-1]
@@ -184,33 +191,28 @@ def test_a_vote_appends_question_answer_and_cited_sources(
     assert not record_vote(settings, turns, 0, True)  # the user's own message
     lines = (tmp_path / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 1
+    record, answer = json.loads(lines[0]), turns[0]["answer"]
+    assert record["vote"] == "down" and record["question"] == ANTI_MAG and record["comment"] is None
+    assert record["answer_id"] == answer["id"] and record["top_k"] == 8
+    assert record["corpus_sha256"] == answer["index"]["corpus_sha256"] != ""
+    assert [c["claim"] for c in record["claims"]] == list(range(1, len(answer["citations"]) + 1))
+    assert [(c["n"], c["chunk_id"], c["start"]) for c in record["claims"]] == [
+        (c["n"], c["chunk_id"], c["start"]) for c in answer["citations"]
+    ]
+    assert record["cited"] == list(dict.fromkeys(c["source_id"] for c in answer["citations"]))
+
+
+def test_a_comment_is_recorded_with_the_answer_and_bad_ones_are_refused(
+    chat_settings: Settings, assistant: Any, tmp_path: Path
+) -> None:
+    _, turns, *_ = chat_turn(Engine(chat_settings, assistant), ANTI_MAG, [], [])[-1]
+    settings = chat_settings.with_(home=tmp_path)
+    record_comment(settings, turns[0], "  Claim 2 overstates the trial.\n  ")
+    for bad, reason in (("   ", "empty"), ("x" * (MAX_COMMENT_CHARS + 1), "limit")):
+        with pytest.raises(InvalidQuestionError, match=reason):
+            record_comment(settings, turns[0], bad)
+    lines = (tmp_path / "feedback.jsonl").read_text(encoding="utf-8").split("\n")
     record = json.loads(lines[0])
-    assert record["vote"] == "down" and record["question"] == ANTI_MAG
-    assert record["answer"] == turns[0]["answer"]["answer"]
-    assert record["cited"] == list(dict.fromkeys(c["source_id"] for c in turns[0]["answer"]["citations"]))
-
-
-def make_answer(**changes: Any) -> Answer:
-    citation = Citation(
-        n=1, source_id="x2020", title="A <b>bold</b> title", kind="research", year=2020, authors=["Doe J", "Roe R"],
-        journal="J Neurol", study_type="rct", pmid="123", doi="10.1/x", quote="Half had <em>antibodies</em>.",
-        statement="Half had antibodies.", chunk_id="x2020:0", start=0, end=10,
-    )  # fmt: skip
-    fields = {"question": "q <script>", "answer": "", "citations": [citation], "retrieved": ["x2020:0"]}
-    return Answer(**(fields | changes))
-
-
-def test_sources_panel_links_the_reference_and_escapes_corpus_text() -> None:
-    panel = sources_html(make_answer())
-    assert "&lt;b&gt;bold&lt;/b&gt;" in panel and "&lt;em&gt;antibodies&lt;/em&gt;" in panel
-    assert "<script>" not in panel
-    assert 'href="https://pubmed.ncbi.nlm.nih.gov/123/"' in panel and 'href="https://doi.org/10.1/x"' in panel
-    assert "RCT · 2020" in panel
-
-
-def test_a_refusal_is_announced_in_chat_and_panel() -> None:
-    refused = make_answer(
-        citations=[], refused=True, refusal_reason="The indexed sources do not cover this question."
-    )
-    assert answer_message(refused).startswith("⚠️ **Not answered")
-    assert "No sources cited" in sources_html(refused)
+    assert lines[1:] == [""]
+    assert record["comment"] == "Claim 2 overstates the trial." and record["vote"] is None
+    assert record["answer_id"] == turns[0]["answer"]["id"]

@@ -43,3 +43,22 @@ def test_modes_use_their_own_rankings(knowledge) -> None:
     for mode in ("dense", "bm25"):
         passages = HybridRetriever(kb=knowledge, mode=mode, top_k=3).retrieve("plasma exchange")
         assert passages and all(set(p.ranks) == {mode} for p in passages)
+
+
+def test_exact_search_returns_the_best_rows_in_order() -> None:
+    import numpy as np
+
+    from assistant.knowledge import nearest_rows
+
+    matrix = np.array([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0], [0.6, 0.8]], dtype=np.float32)
+    assert nearest_rows(matrix, np.array([0.0, 1.0], dtype=np.float32), 3) == [2, 1, 3]
+    assert nearest_rows(matrix, np.array([1.0, 0.0], dtype=np.float32), 10) == [0, 1, 3, 2]
+    assert nearest_rows(matrix[:0], np.array([1.0, 0.0], dtype=np.float32), 3) == []
+
+
+def test_exact_search_agrees_with_the_chroma_collection(knowledge) -> None:
+    for question in ("Does rituximab help?", "anti-MAG antibody titres and ELISA", "plasma exchange"):
+        vector = knowledge.embed(question)
+        hits = knowledge.collection.query(query_embeddings=[vector.tolist()], n_results=10, include=[])
+        by_chroma = [knowledge.row_of[i] for i in hits["ids"][0]]
+        assert knowledge.dense(vector, 10) == by_chroma

@@ -14,8 +14,11 @@ from ingest import ConfigError, load_corpus
 GOOD_CASE = """
   - id: {id}
     category: factual
+    split: tune
     question: What proportion have anti-MAG antibodies?
     required_facts: [['\\bhalf\\b']]
+    lead: [['\\bhalf\\b']]
+    topic: ['anti-MAG']
     expected_sources: [seed-droracle-guidelines]
 """
 
@@ -48,11 +51,11 @@ def test_every_required_fact_of_the_bundled_cases_is_stated_in_its_expected_sour
             assert any(re.search(p, corpus, re.IGNORECASE) for p in alternatives), (case.id, alternatives)
 
 
-def test_out_of_scope_cases_expect_refusal_and_nothing_else() -> None:
+def test_refusal_cases_expect_refusal_and_nothing_else() -> None:
     for case in load_cases():
-        assert case.expect_refusal == (case.category == "out_of_scope")
+        assert case.expect_refusal == (case.category in ("out_of_scope", "neighbouring"))
         if case.expect_refusal:
-            assert not case.required_facts and not case.expected_sources
+            assert not (case.required_facts or case.lead or case.topic or case.expected_sources)
 
 
 def test_a_bad_regex_is_reported_with_the_case_id(tmp_path: Path) -> None:
@@ -88,13 +91,15 @@ def test_a_refusal_case_cannot_require_facts(tmp_path: Path) -> None:
         + GOOD_CASE.format(id="mixed").replace("factual", "out_of_scope")
         + "    expect_refusal: true\n"
     )
-    with pytest.raises(ConfigError, match="case 'mixed'.*cannot have required_facts"):
+    with pytest.raises(ConfigError, match="case 'mixed'.*cannot have required_facts, lead, topic"):
         load_cases(write(tmp_path, text))
 
 
 def test_an_answerable_case_needs_facts_and_sources(tmp_path: Path) -> None:
-    text = "cases:\n  - id: empty\n    category: nuance\n    question: Is it proven?\n"
-    with pytest.raises(ConfigError, match="case 'empty'.*needs required_facts and expected_sources"):
+    text = "cases:\n  - id: empty\n    category: nuance\n    split: tune\n    question: Is it proven?\n"
+    with pytest.raises(
+        ConfigError, match="case 'empty'.*needs required_facts, lead, topic and expected_sources"
+    ):
         load_cases(write(tmp_path, text))
 
 
@@ -114,23 +119,30 @@ def test_an_unknown_expected_source_names_the_case() -> None:
         check_sources(cases[:1], set())
 
 
-def test_the_bundled_gate_holds_the_issue_thresholds() -> None:
+def test_the_bundled_gate_keeps_the_soundness_thresholds_absolute() -> None:
     gate = load_gate()
-    assert gate.thresholds["citation_validity"].min == 1.0
-    assert gate.thresholds["quote_faithfulness"].min == 1.0
-    assert gate.thresholds["refusal_recall"].min == 1.0
-    assert gate.thresholds["forbidden_rate"].max == 0.0
-    # The issue's example is 0.9; the gate is a ratchet at 0.85 while the extractive
-    # answerer measures 0.896 (see evals/gate.yaml). It must never drop below that.
-    assert gate.thresholds["fact_recall"].min >= 0.85
-    assert gate.thresholds["refusal_precision"].min >= 0.9
+    for split in ("tune", "heldout"):
+        for name in ("citation_validity", "quote_faithfulness", "offset_exactness", "statement_faithfulness"):
+            assert gate.thresholds[name].bound(split).min == 1.0, name
+        assert gate.thresholds["forbidden_rate"].bound(split).max == 0.0
+    for name in ("lead_accuracy", "claim_precision", "budget_compliance", "neighbouring_refusal"):
+        assert name in gate.thresholds
+    assert set(gate.budgets) >= {"factual", "nuance", "paraphrase", "false_premise", "synthesis"}
 
 
 def test_a_gate_threshold_needs_a_bound(tmp_path: Path) -> None:
     path = tmp_path / "gate.yaml"
-    path.write_text("fact_recall: {}\n", encoding="utf-8")
+    path.write_text("thresholds:\n  fact_recall: {}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="thresholds.fact_recall.*needs min or max"):
         load_gate(path)
+
+
+def test_every_case_has_a_split_and_a_third_is_held_out_in_every_category() -> None:
+    cases = load_cases()
+    for category in CATEGORIES:
+        group = [c for c in cases if c.category == category]
+        held = sum(c.split == "heldout" for c in group)
+        assert group and abs(held - len(group) / 3) <= 1, (category, held, len(group))
 
 
 @pytest.mark.parametrize(

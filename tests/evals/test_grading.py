@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assistant import Answer, Citation, render_markdown
-from evals.cases import Case, Gate, Threshold
-from evals.grading import check_gate, grade_case, summarise
+from evals.cases import Budget, Case, Gate, Threshold
+from evals.grading import by_split, check_gate, grade_case, summarise
 
 DOCUMENT = "Intro. In patients with IgM MGUS and neuropathy, half of them have anti-MAG antibodies. End."
 DOCS = {"doc-a": DOCUMENT}
@@ -15,25 +15,43 @@ QUOTE = "In patients with IgM MGUS and neuropathy, half of them have anti-MAG an
 ANSWERABLE = Case(
     id="share",
     category="factual",
+    split="tune",
     question="What share of patients have anti-MAG antibodies?",
     required_facts=[["\\bhalf\\b", "50\\s*%"], ["MGUS"]],
+    lead=[["\\bhalf\\b"]],
+    topic=["anti-MAG"],
     forbidden=["\\ball patients\\b"],
     expected_sources=["doc-a"],
 )
-OUT_OF_SCOPE = Case(id="france", category="out_of_scope", question="Capital of France?", expect_refusal=True)
+OUT_OF_SCOPE = Case(
+    id="france", category="out_of_scope", split="heldout", question="Capital of France?", expect_refusal=True
+)
 
 
-def citation(quote: str = QUOTE, start: int | None = None, source: str = "doc-a", n: int = 1) -> Citation:
+def citation(
+    quote: str = QUOTE,
+    start: int | None = None,
+    source: str = "doc-a",
+    n: int = 1,
+    role: str = "lead",
+    statement: str | None = None,
+) -> Citation:
     begin = DOCUMENT.find(quote) if start is None else start
     return Citation(
         n=n, source_id=source, title="A title", kind="research", year=2020, quote=quote,
-        statement=quote, chunk_id=f"{source}#0000", start=begin, end=begin + len(quote),
+        statement=statement or quote, chunk_id=f"{source}#0000", start=begin, end=begin + len(quote), role=role,
     )  # fmt: skip
 
 
 def answer(*citations: Citation, retrieved: tuple[str, ...] = ("doc-b#0001", "doc-a#0000")) -> Answer:
+    lead = [i for i, c in enumerate(citations, start=1) if c.role == "lead"]
     draft = Answer(
-        question="q", answer="", refused=not citations, citations=list(citations), retrieved=list(retrieved)
+        question="q",
+        answer="",
+        lead=lead,
+        refused=not citations,
+        citations=list(citations),
+        retrieved=list(retrieved),
     )
     return draft.model_copy(update={"answer": render_markdown(draft)})
 
@@ -115,17 +133,97 @@ def test_summary_over_a_mixed_run() -> None:
     assert s["forbidden_rate"] == 0.0
 
 
-def test_gate_failures_name_the_metric_and_bound() -> None:
+def both(summary: dict[str, float]) -> dict[str, dict[str, float]]:
+    return {"tune": summary, "heldout": summary}
+
+
+def test_gate_failures_name_the_metric_split_and_bound() -> None:
     gate = Gate(thresholds={"fact_recall": Threshold(min=0.9), "forbidden_rate": Threshold(max=0.0)})
-    failures = check_gate({"fact_recall": 0.5, "forbidden_rate": 0.0}, gate)
-    assert [str(f) for f in failures] == ["fact_recall = 0.500, required >= 0.9"]
+    failures = check_gate(
+        {
+            "tune": {"fact_recall": 0.95, "forbidden_rate": 0.0},
+            "heldout": {"fact_recall": 0.5, "forbidden_rate": 0.0},
+        },
+        gate,
+    )
+    assert [str(f) for f in failures] == ["fact_recall [heldout] = 0.500, required >= 0.9"]
 
 
-def test_a_metric_missing_from_the_summary_fails_the_gate() -> None:
+def test_a_bound_per_split_applies_to_its_split_only() -> None:
+    gate = Gate(thresholds={"fact_recall": Threshold(tune={"min": 0.95}, heldout={"min": 0.9})})
+    assert check_gate({"tune": {"fact_recall": 0.96}, "heldout": {"fact_recall": 0.91}}, gate) == []
+    failures = check_gate({"tune": {"fact_recall": 0.92}, "heldout": {"fact_recall": 0.92}}, gate)
+    assert [(f.metric, f.split) for f in failures] == [("fact_recall", "tune")]
+
+
+def test_a_metric_or_split_missing_from_the_run_fails_the_gate() -> None:
     gate = Gate(thresholds={"no_such_metric": Threshold(min=0.0)})
-    assert [f.metric for f in check_gate({}, gate)] == ["no_such_metric"]
+    assert [f.split for f in check_gate(both({}), gate)] == ["tune", "heldout"]
+    gate = Gate(thresholds={"fact_recall": Threshold(min=0.0)})
+    assert [f.split for f in check_gate({"tune": {"fact_recall": 1.0}}, gate)] == ["heldout"]
 
 
 def test_a_good_summary_passes_the_gate() -> None:
     gate = Gate(thresholds={"fact_recall": Threshold(min=0.9)})
-    assert check_gate({"fact_recall": 0.95}, gate) == []
+    assert check_gate(both({"fact_recall": 0.95}), gate) == []
+
+
+def test_a_lead_that_misses_the_lead_fact_fails_lead_accuracy() -> None:
+    mgus_only = "In patients with IgM MGUS and neuropathy"
+    wrong_lead = answer(citation(mgus_only), citation(QUOTE, role="evidence", n=2))
+    result = grade_case(ANSWERABLE, wrong_lead, DOCS, 1.0)
+    assert result.missing_lead == (("\\bhalf\\b",),) and not result.lead_correct
+    assert "bottom line misses its fact" in result.problems
+    assert summarise([result])["lead_accuracy"] == 0.0
+    assert summarise([grade_case(ANSWERABLE, answer(citation()), DOCS, 1.0)])["lead_accuracy"] == 1.0
+
+
+def test_an_answer_without_a_bottom_line_fails_lead_accuracy() -> None:
+    result = grade_case(ANSWERABLE, answer(citation(role="evidence")), DOCS, 1.0)
+    assert not result.has_lead and "no bottom line" in result.problems
+
+
+def test_claim_precision_is_the_share_of_claims_on_topic_per_case() -> None:
+    off_topic = "Intro."
+    result = grade_case(
+        ANSWERABLE, answer(citation(), citation(off_topic + " End.", 0, n=2, role="evidence")), DOCS, 1.0
+    )
+    assert (result.claims, result.claims_on_topic) == (2, 1)
+    assert summarise([result])["claim_precision"] == pytest.approx(0.5)
+
+
+def test_an_answer_over_its_budget_fails() -> None:
+    tight = Budget(claims=1, words=100)
+    result = grade_case(
+        ANSWERABLE, answer(citation(), citation(n=2, role="evidence")), DOCS, 1.0, budget=tight
+    )
+    assert not result.within_budget and "over budget (2 claims, 26 words)" in result.problems
+    assert summarise([result])["budget_compliance"] == 0.0
+
+
+def test_a_statement_that_changes_its_quote_is_unfaithful() -> None:
+    changed = citation(statement="In patients with IgM MGUS and neuropathy, 80% have anti-MAG antibodies.")
+    result = grade_case(ANSWERABLE, answer(changed), DOCS, 1.0)
+    assert result.statements_supported == 0 and not result.passed
+    assert summarise([result])["statement_faithfulness"] == 0.0
+
+
+def test_refusals_of_neighbouring_and_answerable_cases_are_counted_apart() -> None:
+    neighbour = OUT_OF_SCOPE.model_copy(update={"id": "mmn", "category": "neighbouring"})
+    results = [
+        grade_case(neighbour, answer(), DOCS, 1.0),
+        grade_case(ANSWERABLE, answer(), DOCS, 1.0),
+        grade_case(ANSWERABLE, answer(citation()), DOCS, 1.0),
+    ]
+    s = summarise(results)
+    assert s["neighbouring_refusal"] == 1.0 and s["in_scope_refusal"] == pytest.approx(0.5)
+
+
+def test_runs_are_summarised_per_split_and_together() -> None:
+    results = [
+        grade_case(ANSWERABLE, answer(citation()), DOCS, 1.0),
+        grade_case(OUT_OF_SCOPE, answer(), DOCS, 1.0),
+    ]
+    splits = by_split(results)
+    assert set(splits) == {"tune", "heldout", "all"}
+    assert splits["tune"]["cases"] == 1 and splits["all"]["cases"] == 2

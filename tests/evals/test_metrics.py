@@ -20,11 +20,10 @@ ANSWER = """### From the Research
 > “rituximab was given at 375 mg/m² as four weekly infusions”"""
 
 
-def test_graded_text_keeps_statements_and_quotes_but_not_reference_lines() -> None:
-    text = metrics.graded_text(ANSWER, ["a verbatim quote"])
-    assert "Half of the patients" in text
-    assert "a verbatim quote" in text
-    assert "tremor" not in text  # only in a cited paper's title
+def test_graded_text_is_the_statements_and_quotes_only() -> None:
+    text = metrics.graded_text(["Half of the patients carry anti-MAG antibodies."], ["a verbatim quote"])
+    assert "Half of the patients" in text and "a verbatim quote" in text
+    assert "tremor" not in text  # only in a cited paper's title, which is never graded
 
 
 def test_missing_facts_accepts_any_alternative_case_insensitively() -> None:

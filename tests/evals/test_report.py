@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from evals.cases import Gate, Threshold
-from evals.grading import Report, by_category, check_gate, grade_case, summarise
+from evals.grading import Report, by_category, by_split, check_gate, grade_case
 from evals.report import (
     ablation_table,
     console_summary,
@@ -27,32 +27,34 @@ def make_report(retriever: str = "hybrid") -> Report:
         grade_case(piped, answer(), DOCS, latency_ms=20.0),
         grade_case(OUT_OF_SCOPE, answer(), DOCS, latency_ms=5.0),
     )
-    summary = summarise(results)
+    splits = by_split(results)
     return Report(
         retriever=retriever,
         answerer="extractive",
         results=results,
-        summary=summary,
+        splits=splits,
         categories=by_category(results, ["factual", "out_of_scope"]),
         gated=True,
-        failures=tuple(check_gate(summary, GATE)),
+        failures=tuple(check_gate(splits, GATE)),
         index={"built_at": "2026-01-01T00:00:00+00:00", "corpus_sha256": "abc123"},
     )
 
 
-def test_console_summary_has_a_row_per_category_and_a_total() -> None:
+def test_console_summary_has_a_row_per_category_and_metrics_per_split() -> None:
     text = console_summary(make_report())
-    assert "| factual | 1/2 |" in text
-    assert "| out_of_scope | 1/1 |" in text
-    assert "| all | 2/3 |" in text
-    assert "recall@5=" in text
+    assert "| factual | 1/2 / 0/0 |" in text
+    assert "| out_of_scope | 0/0 / 1/1 |" in text
+    assert "| all | 1/2 / 1/1 |" in text
+    assert "| metric | tune | heldout | all |" in text
+    assert "| lead accuracy | 0.500 | 1.000 | 0.500 |" in text
 
 
-def test_gate_verdict_names_failed_and_passed_thresholds() -> None:
+def test_gate_verdict_names_failed_and_passed_thresholds_per_split() -> None:
     text = gate_verdict(make_report(), GATE)
     assert "FAILED" in text
-    assert "FAIL fact_recall = 0.500, required >= 0.9" in text
-    assert "ok   refusal_recall = 1.000 (>= 1)" in text
+    assert "FAIL fact_recall [tune] = 0.500, required >= 0.9" in text
+    assert "ok   fact_recall [heldout] = 1.000 (>= 0.9)" in text
+    assert "ok   refusal_recall [heldout] = 1.000 (>= 1)" in text
 
 
 def test_markdown_has_a_row_per_case_with_missing_facts_and_sources() -> None:
@@ -62,7 +64,7 @@ def test_markdown_has_a_row_per_case_with_missing_facts_and_sources() -> None:
     assert "| pass |" in rows[0] and "doc-a" in rows[0]
     assert "FAIL: refused an answerable question" in rows[1]
     assert "Is A \\| B true?" in rows[1]  # a pipe in a question does not break the table
-    assert "- fact_recall = 0.500, required >= 0.9" in text
+    assert "- fact_recall [tune] = 0.500, required >= 0.9" in text
 
 
 def test_report_files_are_written_and_the_json_parses(tmp_path: Path) -> None:
@@ -74,17 +76,12 @@ def test_report_files_are_written_and_the_json_parses(tmp_path: Path) -> None:
     assert md_path.read_text(encoding="utf-8").startswith("# citewise eval: hybrid + extractive")
 
 
-def test_ablation_table_has_one_row_per_retriever_and_marks_failures(tmp_path: Path) -> None:
+def test_ablation_table_has_rows_per_run_and_split_and_marks_failures(tmp_path: Path) -> None:
     runs = [make_report("hybrid"), make_report("bm25")]
     table = ablation_table(runs, {"langchain": "TypeError: boom"})
-    assert table.splitlines()[0].startswith(
-        "| retriever | fact recall | recall@5 | MRR | refusal accuracy | p50"
-    )
-    assert "| hybrid | 0.500 |" in table and "| bm25 |" in table
-    assert "| langchain | error |" in table
+    assert table.splitlines()[0].startswith("| run | split | fact recall | lead accuracy |")
+    assert "| hybrid | tune | 0.500 |" in table and "| bm25 | heldout |" in table
+    assert "| langchain | — | error |" in table
     md_path, json_path = write_ablation(runs, tmp_path, {"langchain": "TypeError: boom"})
     assert "langchain failed: TypeError: boom" in md_path.read_text(encoding="utf-8")
-    assert [r["retriever"] for r in json.loads(json_path.read_text(encoding="utf-8"))["rows"]] == [
-        "hybrid",
-        "bm25",
-    ]
+    assert [r["run"] for r in json.loads(json_path.read_text(encoding="utf-8"))["rows"]] == ["hybrid", "bm25"]
