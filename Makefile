@@ -10,6 +10,8 @@ CITEWISE := $(VENV)/bin/citewise
 # Installed with its CPU build from this machine's disk; an unpinned torch pulls a multi-GB GPU build.
 TORCH := torch==2.13.0
 EVAL_HOME ?= $(CURDIR)/.citewise-home/eval
+# The pubmedqa suite's own corpus and index (kept, so a second run does not embed again).
+PUBMEDQA_WORK ?= $(CURDIR)/.citewise-home/pubmedqa
 # llama-cpp-python compiles llama.cpp from source (two hours on the shared 2-core machine);
 # the wheel is built once into this folder and reused, and pip's wheel cache keeps a copy.
 LLM_WHEELS ?= $(CURDIR)/.cache/wheels
@@ -55,6 +57,7 @@ test-llm: $(VENV)/.installed-llm
 eval: install
 	CITEWISE_HOME=$(EVAL_HOME) $(CITEWISE) ingest --quiet corpus
 	CITEWISE_HOME=$(EVAL_HOME) $(CITEWISE) eval --reports reports
+	$(CITEWISE) eval --suite pubmedqa --workdir $(PUBMEDQA_WORK) --reports reports
 
 lint: install-test
 	@echo "lint: ruff check, ruff format --check, mypy"
@@ -65,6 +68,7 @@ lint: install-test
 bench: install-test
 	$(PY) bench/ingest.py
 	$(PY) bench/query.py
+	$(PY) bench/pubmedqa.py
 
 clean:
 	rm -rf $(VENV) .citewise-home reports bench/out .pytest_cache .hypothesis

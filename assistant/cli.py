@@ -316,6 +316,48 @@ def calibrate_command(ctx: click.Context, cases: Path | None) -> None:
     run(Assistant(_settings(ctx)), cases, echo=click.echo)
 
 
+PUBMEDQA_OPTIONS = ("indexed", "left_out", "workdir", "control", "baseline", "calibrate")
+
+
+def _pubmedqa_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option(
+        "--calibrate/--no-calibrate",
+        default=True,
+        show_default=True,
+        help="pubmedqa: fit the refusal threshold on the tune questions first (as 'citewise calibrate').",
+    )(func)
+    func = click.option(
+        "--baseline/--no-baseline",
+        default=True,
+        show_default=True,
+        help="pubmedqa: also run the plain LangChain baseline over the same index.",
+    )(func)
+    func = click.option(
+        "--control",
+        type=click.Choice(["always-refuse", "always-answer"]),
+        help="pubmedqa: swap the answerer for a deliberately wrong one, to see the gate fail.",
+    )(func)
+    func = click.option(
+        "--workdir",
+        type=click.Path(path_type=Path, file_okay=False),
+        help="pubmedqa: keep the corpus and index here and reuse them (default: a temporary directory).",
+    )(func)
+    func = click.option(
+        "--left-out",
+        type=click.IntRange(0, 499),
+        default=50,
+        show_default=True,
+        help="pubmedqa: abstracts left out of the corpus, whose questions must be refused.",
+    )(func)
+    return click.option(
+        "--indexed",
+        type=click.IntRange(1, 500),
+        default=100,
+        show_default=True,
+        help="pubmedqa: abstracts put in the corpus (the dataset has 500 in all).",
+    )(func)
+
+
 @main.command("eval")
 @click.option(
     "--cases",
@@ -341,17 +383,46 @@ def calibrate_command(ctx: click.Context, cases: Path | None) -> None:
     "--answerer", type=click.Choice(["extractive", "llm"]), help="Answer backend (default extractive)."
 )
 @click.option("--top-k", type=click.IntRange(1, 50), help="Passages handed to the answerer (default 8).")
+@click.option(
+    "--gate",
+    "gate_file",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="Gate thresholds YAML (default: evals/gate.yaml, or evals/gate-pubmedqa.yaml for --suite pubmedqa).",
+)
+@click.option(
+    "--suite",
+    type=click.Choice(["anti-mag", "pubmedqa"]),
+    default="anti-mag",
+    show_default=True,
+    help="anti-mag: the bundled cases over the index in --home. pubmedqa: real PubMed abstracts, "
+    "indexed in a corpus of their own (never your index), side by side with the LangChain baseline.",
+)
+@_pubmedqa_options
 @click.pass_context
 @_guard
 def eval_command(
-    ctx: click.Context, cases: Path | None, reports: Path, ablation: bool, retriever: str, **options: Any
+    ctx: click.Context,
+    cases: Path | None,
+    reports: Path,
+    ablation: bool,
+    retriever: str,
+    gate_file: Path | None,
+    suite: str,
+    **options: Any,
 ) -> None:
     """Run the eval suite; exit 3 when a gate threshold is missed.
 
+    \b
     Example: citewise eval --retriever hybrid
+             citewise eval --suite pubmedqa --indexed 100 --left-out 50
     """
     import evals
 
+    pubmedqa = {name: options.pop(name) for name in PUBMEDQA_OPTIONS}
+    _check_suite_options(ctx, suite)
+    if suite == "pubmedqa":
+        ok = _eval_pubmedqa(ctx, reports, retriever, gate_file, pubmedqa, options)
+        sys.exit(0 if ok else 3)
     ok = evals.main(
         _settings(ctx, **options),
         cases=cases,
@@ -359,8 +430,35 @@ def eval_command(
         ablation=ablation,
         retriever=retriever,
         echo=click.echo,
+        gate_file=gate_file,
     )
     sys.exit(0 if ok else 3)
+
+
+def _check_suite_options(ctx: click.Context, suite: str) -> None:
+    """Refuse options that the chosen suite would silently ignore."""
+    from click.core import ParameterSource
+
+    own = {"pubmedqa": PUBMEDQA_OPTIONS, "anti-mag": ("cases", "ablation")}
+    other = own["anti-mag" if suite == "pubmedqa" else "pubmedqa"]
+    given = [n for n in other if ctx.get_parameter_source(n) not in (None, ParameterSource.DEFAULT)]
+    if given:
+        names = ", ".join("--" + n.replace("_", "-") for n in given)
+        raise click.UsageError(f"{names} cannot be used with --suite {suite}")
+
+
+def _eval_pubmedqa(
+    ctx: click.Context,
+    reports: Path,
+    retriever: str,
+    gate_file: Path | None,
+    pubmedqa: dict[str, Any],
+    options: dict[str, Any],
+) -> bool:
+    from evals.pubmedqa_suite import SuiteOptions, main
+
+    suite_options = SuiteOptions(retriever=retriever, gate_file=gate_file, reports=reports, **pubmedqa)
+    return main(_settings(ctx, **options), suite_options, echo=click.echo, progress=_progress_bar)
 
 
 if __name__ == "__main__":
