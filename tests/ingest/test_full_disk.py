@@ -22,6 +22,7 @@ from click.testing import CliRunner, Result
 
 from assistant.cli import main
 from ingest import Embedder, Settings, build_index, store
+from ingest.embedding import model_cache
 from tests.ingest.test_index import snapshot
 
 QUESTION = "Should serum flarn be measured?"
@@ -110,7 +111,7 @@ def test_full_disk_exits_2_and_leaves_the_old_index_answering(
 TMPFS_SCRIPT = r"""
 set -u
 cp -a "$HOME_DIR/." "$OUT/copy"
-mount -t tmpfs -o size=24m citewise-test "$HOME_DIR"
+mount -t tmpfs -o size=160m citewise-test "$HOME_DIR"
 cp -a "$OUT/copy/." "$HOME_DIR/"
 free=$(df --output=avail -B1 "$HOME_DIR" | tail -1)
 head -c $((free - 48 * 1024)) /dev/zero > "$HOME_DIR/filler" 2>/dev/null
@@ -123,7 +124,10 @@ echo "ask=$?"
 
 
 @pytest.mark.slow
-def test_a_real_full_tmpfs(tmp_path: Path, home: Path, small_corpus: Path) -> None:
+def test_a_real_full_tmpfs(tmp_path: Path, home: Path, small_corpus: Path, embedder: Embedder) -> None:
+    # The data directory as a user's first ingest leaves it, with the exported model.
+    assert embedder.cache_dir is not None
+    shutil.copytree(embedder.cache_dir, model_cache(home))
     expected = citewise(home, "ask", "--json", QUESTION)
     trial = small_corpus / "research" / "test-trial.md"
     trial.write_text(trial.read_text() + "\nTest fixture: a sentence that needs room on the disk.\n")

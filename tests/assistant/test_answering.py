@@ -1,0 +1,140 @@
+"""What an answer is made of, through the real pipeline (index, model, extractive answerer).
+
+Most tests use an invented corpus (tests/data/zorbel: a consensus panel, a systematic
+review, a trial, a cohort and an AI-written secondary answer about an invented disease),
+so they show that the behaviour comes from the machinery and not from anti-MAG vocabulary:
+a bottom line first, primary sources over secondary ones, a premise corrected before the
+answer, a neighbouring disease refused. The last tests check the same on the bundled corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant
+from assistant.answer import Answer
+from assistant.knowledge import KnowledgeBase
+from ingest import Embedder, Settings, build_index
+
+ZORBEL = Path(__file__).resolve().parent.parent / "data" / "zorbel"
+SECONDARY_ID = "zorbel-ai-answer"
+
+
+@pytest.fixture(scope="module")
+def zorbel(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> tuple[Assistant, KnowledgeBase]:
+    settings = Settings(home=tmp_path_factory.mktemp("zorbel-home"))
+    build_index(settings, ZORBEL, embedder=embedder)
+    knowledge = KnowledgeBase(settings, embedder)
+    return Assistant(settings, knowledge), knowledge
+
+
+def ask(zorbel, question: str) -> Answer:
+    assistant, knowledge = zorbel
+    answer = assistant.ask(question)
+    for c in answer.citations:  # whatever else a test checks, every quote is the source's own
+        assert knowledge.texts[c.source_id][c.start : c.end] == c.quote
+    return answer
+
+
+def section(markdown: str, heading: str) -> str:
+    """The text under a ``### heading``, up to the next heading."""
+    match = re.search(rf"^### {re.escape(heading)}\n(.*?)(?=^### |\Z)", markdown, re.S | re.M)
+    return match.group(1) if match else ""
+
+
+def test_the_answer_opens_with_its_bottom_line_from_a_primary_source(zorbel) -> None:
+    answer = ask(zorbel, "Does quintomab help patients with Zorbel syndrome?")
+    assert not answer.refused
+    assert answer.answer.startswith("**Bottom line:**")
+    assert answer.lead and all(c.role == "lead" for c in answer.lead_citations)
+    assert all(not c.secondary for c in answer.lead_citations)
+    # The AI-written answer repeats the meta-analysis claim without its caveat; the
+    # systematic review states it, so the secondary source is not quoted at all.
+    assert SECONDARY_ID not in answer.cited_sources
+
+
+def test_research_evidence_is_ordered_strongest_first(zorbel) -> None:
+    answer = ask(zorbel, "What is known about quintomab treatment and outcomes in Zorbel syndrome?")
+    evidence = [c for c in answer.citations if c.role == "evidence" and c.kind == "research"]
+    levels = [c.evidence_level for c in evidence]
+    assert len(levels) >= 2
+    assert levels == sorted(levels)
+
+
+def test_a_fact_only_secondary_text_states_is_quoted_and_labelled_secondary(zorbel) -> None:
+    answer = ask(zorbel, "Where was Zorbel syndrome first described?")
+    assert not answer.refused
+    cited = {c.source_id: c for c in answer.citations}
+    assert SECONDARY_ID in cited
+    assert cited[SECONDARY_ID].secondary and cited[SECONDARY_ID].evidence_level == 7
+    assert "Secondary source" in section(answer.answer, "Sources")
+
+
+def test_the_guidelines_section_holds_only_guidelines_and_consensus(zorbel) -> None:
+    answer = ask(zorbel, "How should a patient with suspected Zorbel syndrome be investigated?")
+    assert not answer.refused
+    guideline_numbers = {c.n for c in answer.citations if c.evidence_level == 1}
+    assert guideline_numbers, "the consensus panel's recommendations answer this"
+    shown = {int(n) for n in re.findall(r"\[(\d+)\]", section(answer.answer, "From the Guidelines"))}
+    assert shown <= guideline_numbers
+
+
+def test_a_false_premise_is_corrected_before_the_answer(zorbel) -> None:
+    answer = ask(zorbel, "Since Zorbel syndrome is mainly a motor disorder, which muscles are weakest?")
+    assert answer.premise and "motor" in answer.premise
+    premise = [c for c in answer.citations if c.role == "premise"] or answer.lead_citations
+    assert any("sensory" in c.quote for c in premise)
+    # The premise check comes first, in the Markdown and in the claim order.
+    text = answer.answer
+    if "**Bottom line:**" in text:
+        assert text.index("about the premise") < text.index("**Bottom line:**")
+    assert answer.citations[0].role in ("premise", "lead") and "sensory" in answer.citations[0].quote
+
+
+def test_a_question_asking_for_a_dose_leads_with_the_dose(zorbel) -> None:
+    answer = ask(zorbel, "What dose of quintomab was given in the placebo-controlled trial?")
+    assert not answer.refused
+    assert re.search(r"\d+\s*mg\b", answer.lead_citations[0].quote)
+
+
+def test_a_neighbouring_disease_is_refused_with_what_the_corpus_covers(zorbel) -> None:
+    """Krell neuropathy is named in the corpus (as a look-alike), but nothing is about it."""
+    answer = ask(zorbel, "What is the first-line treatment of Krell neuropathy?")
+    assert answer.refused and answer.citations == []
+    assert "Krell" in (answer.refusal_reason or "")
+    assert answer.scope and "zorbel" in answer.scope.lower()
+
+
+def test_a_question_outside_every_document_is_refused(zorbel) -> None:
+    answer = ask(zorbel, "What is the recommended dose of metformin in type 2 diabetes?")
+    assert answer.refused and answer.citations == []
+
+
+# The bundled corpus: the same behaviours on real literature.
+
+
+def test_rituximab_is_answered_from_primary_literature_before_any_secondary_text(assistant) -> None:
+    answer = assistant.ask("Is rituximab effective for neuropathy with anti-MAG antibodies?")
+    assert not answer.refused
+    assert answer.lead_citations and not any(c.secondary for c in answer.lead_citations)
+    levels = [c.evidence_level for c in answer.citations if c.role == "evidence" and c.kind == "research"]
+    assert levels == sorted(levels)
+    for c in answer.citations:
+        if c.secondary:  # labelled wherever it is shown
+            assert c.evidence == "Secondary source"
+
+
+def test_secondary_sources_never_appear_under_the_guidelines(assistant) -> None:
+    answer = assistant.ask("How should a patient with an IgM paraprotein and neuropathy be investigated?")
+    assert not answer.refused
+    shown = {int(n) for n in re.findall(r"\[(\d+)\]", section(answer.answer, "From the Guidelines"))}
+    by_number = {c.n: c for c in answer.citations}
+    assert all(by_number[n].evidence_level == 1 for n in shown)
+
+
+def test_multifocal_motor_neuropathy_is_not_answered_with_anti_mag_passages(assistant) -> None:
+    answer = assistant.ask("Which treatment works for multifocal motor neuropathy with conduction block?")
+    assert answer.refused and answer.citations == []
