@@ -11,7 +11,13 @@ import re
 
 _NUMBER_WORDS = r"half|third|quarter|one|two|three|four|five|six|seven|eight|nine|ten|twice|majority|minority|most|few|rare|rarely|common|uncommon"
 _ASKS = {
-    "dose": re.compile(r"\b(dose|doses|dosage|dosing|how much|mg|milligram|regimen)\b", re.I),
+    # "How much" asks for a dose only about giving something ("how much IVIg is given?");
+    # "by how much did it fall?" asks for a number.
+    "dose": re.compile(
+        r"\b(dose|doses|dosage|dosing|mg|milligram|regimen)\b"
+        r"|\bhow much\b(?=.*\b(give|given|giving|administ\w*|infuse\w*|prescrib\w*|take|taken)\b)",
+        re.I,
+    ),
     "duration": re.compile(
         # "How often should X be given?" asks for an interval; "how often does X occur?" for a rate.
         r"\b(how long|duration|for how many (weeks|months|years|days)|interval|schedule)\b"

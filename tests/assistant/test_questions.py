@@ -15,6 +15,8 @@ from assistant.questions import asked_type, provides, statement_from_quote
         ("What proportion of patients have anti-MAG antibodies?", "number"),
         ("How many patients were in the trial?", "number"),
         ("Does rituximab help anti-MAG neuropathy?", None),
+        ("How much IVIg should be given per course?", "dose"),
+        ("By how much did the treatment lower IgM levels?", "number"),
     ],
 )
 def test_asked_type(question: str, kind: str | None) -> None:
