@@ -26,7 +26,9 @@ _ASKS = {
     ),
     "number": re.compile(
         r"\b(how many|how much|how common|how often|how frequent|how frequently|what proportion|what percentage|what fraction|"
-        r"what share|percent|percentage|proportion|prevalence|how likely|what rate|rate of|number of|incidence)\b",
+        r"what share|percent|percentage|proportion|prevalence|how likely|what rate|rate of|number of|incidence)\b"
+        # "how were patients spread across the bands?" asks for shares
+        r"|\b(distributed|spread|split)\s+(across|among|between|over)\b|\bdistribution of\b",
         re.I,
     ),
 }

@@ -17,6 +17,7 @@ from assistant.questions import asked_type, provides, statement_from_quote
         ("Does rituximab help anti-MAG neuropathy?", None),
         ("How much IVIg should be given per course?", "dose"),
         ("By how much did the treatment lower IgM levels?", "number"),
+        ("How were the patients distributed across the three age groups?", "number"),
     ],
 )
 def test_asked_type(question: str, kind: str | None) -> None:
