@@ -172,10 +172,12 @@ def choose_lead(
     asked: str | None,
     treat: bool,
     counted: tuple[str, ...] = (),
+    caveats: list[Candidate] | tuple[Candidate, ...] = (),
 ) -> list[Candidate]:
     """The bottom line: one answer-bearing sentence from the strongest source among the
     most relevant (any eligible sentence giving the value asked for), then the sentence
-    that continues it ("... also ..."), or for a question whether to treat, the certainty
+    that continues it ("... also ...") or, from ``caveats``, the sentence after it that
+    qualifies it ("However, ...", "... cautions that ..."), or for a question whether to treat, the certainty
     of the evidence."""
     if not eligible:
         return []
@@ -193,8 +195,11 @@ def choose_lead(
     lead = max(bearing, key=merit)
     chosen = [lead]
     follower = next_sentence(lead, eligible)
+    caveat = next_sentence(lead, [c for c in caveats if c.similarity >= MIN_SIMILARITY])
     if follower is not None and sentences.continues(follower.text):
         chosen.append(follower)
+    elif caveat is not None and sentences.cautions(caveat.text):
+        chosen.append(caveat)
     elif treat and not lead.certainty:
         sure = [
             c

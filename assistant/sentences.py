@@ -164,11 +164,21 @@ def qualifies(sentence: str) -> bool:
     return _QUALIFIER.search(sentence) is not None
 
 
+def cautions(sentence: str) -> bool:
+    """True when the sentence is a caveat to the one before it ("However, ...", "... cautions
+    that ...")."""
+    return _CAUTIONS.search(sentence.strip()) is not None
+
+
 def continues(sentence: str) -> bool:
     """True when the sentence continues the one before it ("Patients also needed ...")."""
     return _CONTINUES.search(sentence.strip()) is not None
 
 
+_CAUTIONS = re.compile(
+    r"^(?:however|but|yet|nevertheless|nonetheless|in contrast|conversely)\b|\bcaution(?:s|ed)?\b(?: that)?",
+    re.I,
+)
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w])|(?<![\w.])\d+(?=%)")
 
 

@@ -247,7 +247,12 @@ class ExtractiveAnswerer:
             return [], 0, REFUSAL
         if self.features.bottom_line:
             lead = selection.choose_lead(
-                eligible, rank, asked, treat=bool(_TREAT.search(part)), counted=question.counted
+                eligible,
+                rank,
+                asked,
+                treat=bool(_TREAT.search(part)),
+                counted=question.counted,
+                caveats=scored,
             )
         else:  # the likeliest sentence, whatever it says
             lead = [max(eligible, key=lambda c: rank[id(c)])]

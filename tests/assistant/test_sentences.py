@@ -1,0 +1,78 @@
+"""Sentence shapes that decide what may be quoted and what leads (assistant.sentences)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import sentences
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("The 2021 review covers the history of antibody testing.", True),
+        ("To evaluate whether plasma exchange helps.", True),
+        ("The 2021 review describes the neuropathy as usually distal and sensory.", False),
+        ("The 2021 review covers 12 trials with 400 patients.", False),
+        ("Half of the patients improved.", False),
+    ],
+)
+def test_descriptors_are_sentences_that_only_say_what_a_document_does(sentence: str, expected: bool) -> None:
+    assert sentences.is_descriptor(sentence) is expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "is_list_item", "expected"),
+    [
+        ("Can be treated with immunotherapies.", True, True),
+        ("Associated with tremor and ataxia", True, True),
+        ("Plasma exchange", False, True),
+        ("Anti-MAG antibodies are associated with a distal neuropathy.", True, False),
+        ("Can be treated with immunotherapies.", False, False),
+    ],
+)
+def test_fragments_have_no_subject_or_too_few_words(
+    sentence: str, is_list_item: bool, expected: bool
+) -> None:
+    assert sentences.is_fragment(sentence, is_list_item=is_list_item) is expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("However, intermediate titres also occur in other neuropathies.", True),
+        ("The review cautions that nerves can become inexcitable.", True),
+        ("But the difference was not significant.", True),
+        ("The review notes that nerves can become inexcitable.", False),
+        ("Titres fell by half after treatment.", False),
+    ],
+)
+def test_a_caveat_opens_with_a_contrast_or_says_it_cautions(sentence: str, expected: bool) -> None:
+    assert sentences.cautions(sentence) is expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Patients also needed a sensory score of at least 4.", True),
+        ("In addition, three patients worsened.", True),
+        ("Patients needed a sensory score of at least 4.", False),
+    ],
+)
+def test_a_continuation_adds_to_the_sentence_before(sentence: str, expected: bool) -> None:
+    assert sentences.continues(sentence) is expected
+
+
+@pytest.mark.parametrize(
+    ("section", "weight"),
+    [
+        ("Results", 1),
+        ("Recommendations", 1),
+        ("Conclusions", 1),
+        ("Methods", -1),
+        ("Background", -1),
+        ("Notes", 0),
+    ],
+)
+def test_sections_that_state_results_or_advice_weigh_more(section: str, weight: int) -> None:
+    assert sentences.section_weight(section) == weight
