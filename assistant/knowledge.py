@@ -13,7 +13,7 @@ from assistant.calibration import Calibration, load_calibration
 from assistant.followup import TermKinds
 from assistant.passages import Passage, Source
 from assistant.topics import TopicIndex, build_topics, off_topic
-from ingest import Embedder, IndexMismatchError, Settings, StoreError, load_generation
+from ingest import Embedder, IndexDamagedError, IndexMismatchError, Settings, StoreError, load_generation
 from ingest.embedding import model_cache
 from ingest.lexicon import Lexicon, stored_lexicon
 from ingest.store import ExactSearch, describe_store, get_collection, is_writable, open_client
@@ -191,9 +191,25 @@ class KnowledgeBase:
         return vector
 
     @cached_property
-    def chunk_vectors(self) -> np.ndarray:
-        """The chunk vectors of this generation, memory-mapped (row i = chunk i)."""
-        return self.generation.chunk_vectors()
+    def chunk_vectors(self) -> np.ndarray | None:
+        """The chunk vectors of this generation, memory-mapped (row i = chunk i); None when
+        the file is damaged and the Chroma collection answers meanwhile."""
+        try:
+            return self.generation.chunk_vectors()
+        except IndexDamagedError as exc:
+            if self.settings.chroma_url is not None:
+                raise
+            self._collection_or(exc)  # raises the damage when Chroma cannot stand in either
+            logger.warning("%s; answering from the Chroma collection meanwhile", exc)
+            return None
+
+    def _collection_or(self, damage: IndexDamagedError) -> None:
+        try:
+            collection = self.collection
+        except (IndexMismatchError, StoreError, IndexDamagedError):
+            raise damage from None
+        if isinstance(collection, ExactSearch):
+            raise damage
 
     def dense(self, vector: np.ndarray, k: int) -> list[int]:
         """Rows of the ``k`` nearest chunks by cosine similarity.
@@ -206,7 +222,7 @@ class KnowledgeBase:
         k = min(k, len(self.chunks))
         if k == 0:
             return []
-        if self.settings.chroma_url is None:
+        if self.settings.chroma_url is None and self.chunk_vectors is not None:
             return nearest_rows(self.chunk_vectors, vector, k)
         try:
             result = self.collection.query(

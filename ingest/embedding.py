@@ -106,7 +106,12 @@ class Embedder(Embeddings):
 
         assert self.cache_dir is not None
         with self._lock:
-            onnx_file = ensure_exported(model_path(), self.cache_dir)
+            try:
+                onnx_file = ensure_exported(model_path(), self.cache_dir)
+            except ConfigError as exc:  # e.g. a read-only data directory without an export yet
+                logger.warning("%s; embedding with sentence-transformers instead (slower to start)", exc)
+                self.backend = "torch"
+                return self._torch_batch
             logger.info("loading embedding model %s with ONNX Runtime", onnx_file)
             return OnnxEncoder(onnx_file, model_path())
 
