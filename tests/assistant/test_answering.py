@@ -57,7 +57,7 @@ def test_the_answer_opens_with_its_bottom_line_from_a_primary_source(zorbel) -> 
 
 
 def test_research_evidence_is_ordered_strongest_first(zorbel) -> None:
-    answer = ask(zorbel, "What is known about quintomab treatment and outcomes in Zorbel syndrome?")
+    answer = ask(zorbel, "What did the trials of quintomab show in Zorbel syndrome?")
     evidence = [c for c in answer.citations if c.role == "evidence" and c.kind == "research"]
     levels = [c.evidence_level for c in evidence]
     assert len(levels) >= 2

@@ -27,14 +27,18 @@ def test_the_hybrid_run_passes_the_gate(hybrid_eval: EvalRun) -> None:
 
 
 def test_the_hybrid_run_keeps_every_citation_and_quote_sound(hybrid_eval: EvalRun) -> None:
-    """Whatever the fact recall, no answer may cite a missing source or misquote one."""
+    """Whatever the fact recall, no answer may cite a missing source, misquote one, or say
+    more than its quote. (Refusal recall is gated per split by evals/gate.yaml; the 1.0
+    this test once asserted held only because the refusal threshold was fitted to the
+    very cases it was checked on: issue #10.)"""
     summary = json.loads((hybrid_eval.reports / "eval-hybrid-extractive.json").read_text(encoding="utf-8"))[
         "summary"
     ]
     assert summary["citation_validity"] == 1.0
     assert summary["quote_faithfulness"] == 1.0
     assert summary["offset_exactness"] == 1.0
-    assert summary["refusal_recall"] == 1.0
+    assert summary["statement_faithfulness"] == 1.0
+    assert summary["forbidden_rate"] == 0.0
 
 
 def test_the_hybrid_run_reports_every_case(hybrid_eval: EvalRun) -> None:
