@@ -31,9 +31,6 @@ from assistant.questions import asked_type, counted, provides, split_question, s
 from assistant.ranker import Question
 from assistant.selection import Candidate
 
-# Calibrated per corpus by `citewise calibrate` (stored with the index); this default was
-# fitted on the tune cases of the bundled corpus (evals/CALIBRATION.md).
-MIN_SUPPORT = 0.725
 # Weight of a question word the corpus never uses. Such a word is as often plain
 # language ("worth trying", "shaky") as an out-of-scope topic, so it is capped.
 UNSEEN_WEIGHT = 3.0
@@ -237,10 +234,11 @@ class ExtractiveAnswerer:
             return [], 0, reason
         question = self._question(part)
         eligible, rank = selection.eligible_candidates(scored, question)
-        eligible = [c for c in eligible if not any(selection.same_claim(c, t) for t in taken)]
+        fresh = [c for c in scored if not any(_same_place(c, t) or selection.same_claim(c, t) for t in taken)]
+        eligible = [c for c in eligible if c in fresh]
         if asked is not None:  # a sentence giving the value asked for is always eligible
             fitting = sorted(
-                (c for c in scored if id(c) in rank and provides(c.text, asked)), key=lambda c: -rank[id(c)]
+                (c for c in fresh if id(c) in rank and provides(c.text, asked)), key=lambda c: -rank[id(c)]
             )
             eligible += [c for c in fitting[:2] if c not in eligible]
         if not eligible:
