@@ -1,0 +1,147 @@
+"""Choosing sentences: support, stronger sources, the bottom line (assistant.selection).
+
+Pure functions over hand-made candidates (plain vectors, no model), so each rule is seen
+on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from assistant import selection
+from assistant.passages import Passage, Source
+from assistant.selection import Candidate
+
+
+def source(doc: str, study_type: str) -> Source:
+    return Source(id=doc, kind="research", title=doc, authors=("A",), year=2020, study_type=study_type)
+
+
+def candidate(
+    text: str,
+    *,
+    doc: str = "trial",
+    study_type: str = "rct",
+    similarity: float = 0.6,
+    vector: tuple[float, ...] = (1.0, 0.0, 0.0),
+    start: int = 0,
+    strength: int = 4,
+    hits: frozenset[int] = frozenset({0}),
+) -> Candidate:
+    passage = Passage(
+        chunk_id=f"{doc}#0000",
+        row=0,
+        source=source(doc, study_type),
+        section="Results",
+        start=0,
+        end=500,
+        text=text,
+    )
+    v = np.asarray(vector, dtype=np.float32)
+    return Candidate(
+        passage=passage,
+        text=text,
+        start=start,
+        end=start + len(text),
+        similarity=similarity,
+        hits=hits,
+        weights=(1.0, 1.0),
+        vector=v / np.linalg.norm(v),
+        strength=strength,
+    )
+
+
+def test_support_is_the_best_score_among_quotable_sentences_giving_the_value_asked() -> None:
+    weak = candidate("Rituximab was studied.", similarity=0.25, hits=frozenset({0, 1}))
+    wordy = candidate("Rituximab helped some patients.", similarity=0.7)
+    dose = candidate("Rituximab was given at 375 mg/m2.", similarity=0.5)
+    assert selection.support([weak], None) == 0.0  # below MIN_SIMILARITY: never quotable
+    assert selection.support([weak, wordy, dose], None) == wordy.score
+    assert selection.support([weak, wordy, dose], "dose") == dose.score
+
+
+def test_the_same_claim_from_a_weaker_source_is_dropped() -> None:
+    rank: dict[int, float] = {}
+    trial = candidate("Rituximab did not improve the primary outcome.", doc="trial", strength=4)
+    series = candidate(
+        "Rituximab did not improve the primary outcome.", doc="series", study_type="case-series", strength=1
+    )
+    for c in (trial, series):
+        rank[id(c)] = 0.5
+    assert selection.keep_stronger([series, trial], rank) == [trial]
+
+
+def test_secondary_text_close_to_a_primary_sentence_is_dropped() -> None:
+    primary = candidate("Pooled trials suggested benefit, with low certainty.", vector=(1.0, 0.1, 0.0))
+    secondary = candidate(
+        "A meta-analysis showed benefit.",
+        doc="ai",
+        study_type="secondary",
+        vector=(1.0, 0.2, 0.0),
+        strength=0,
+    )
+    unrelated = candidate(
+        "It was first described in 1980.",
+        doc="ai",
+        study_type="secondary",
+        vector=(0.0, 0.0, 1.0),
+        strength=0,
+    )
+    rank = {id(c): 0.5 for c in (primary, secondary, unrelated)}
+    assert selection.keep_stronger([primary, secondary, unrelated], rank) == [primary, unrelated]
+
+
+def test_the_bottom_line_prefers_a_primary_source_among_the_most_likely() -> None:
+    secondary = candidate("Rituximab helps.", doc="ai", study_type="secondary", strength=0)
+    trial = candidate("Rituximab did not improve the primary outcome.", vector=(0.0, 1.0, 0.0))
+    far = candidate("Rituximab was well tolerated.", doc="cohort", vector=(0.0, 0.0, 1.0))
+    rank = {id(secondary): 0.80, id(trial): 0.70, id(far): 0.30}
+    lead = selection.choose_lead([secondary, trial, far], rank, asked=None, treat=False)
+    assert lead[0] is trial
+
+
+def test_a_question_asking_for_a_value_leads_with_a_sentence_giving_it() -> None:
+    likely = candidate("Rituximab was effective in some patients.")
+    dose = candidate("Rituximab was given at 375 mg/m2 weekly.", vector=(0.0, 1.0, 0.0))
+    rank = {id(likely): 0.9, id(dose): 0.4}
+    assert selection.choose_lead([likely, dose], rank, asked="dose", treat=False)[0] is dose
+
+
+def test_the_bottom_line_brings_the_caveat_that_follows_it() -> None:
+    lead = candidate("Very high titres are diagnostic.", start=0)
+    caveat = candidate(
+        "However, intermediate titres also occur in other neuropathies.", start=40, similarity=0.35
+    )
+    other = candidate("Titres were measured by ELISA.", doc="lab", vector=(0.0, 1.0, 0.0))
+    rank = {id(lead): 0.8, id(other): 0.7}  # the caveat alone is not eligible
+    chosen = selection.choose_lead(
+        [lead, other], rank, asked=None, treat=False, caveats=[lead, caveat, other]
+    )
+    assert chosen == [lead, caveat]
+
+
+def test_a_question_whether_to_treat_gets_the_certainty_of_the_evidence() -> None:
+    verdict = candidate("Rituximab improved disability at 8 months.")
+    certainty = candidate(
+        "The certainty of the evidence was low.",
+        doc="review",
+        study_type="systematic-review",
+        vector=(0.0, 1.0, 0.0),
+    )
+    certainty = replace(certainty, certainty=True)
+    rank = {id(verdict): 0.8, id(certainty): 0.5}
+    assert selection.choose_lead([verdict, certainty], rank, asked=None, treat=True) == [verdict, certainty]
+    assert selection.choose_lead([verdict, certainty], rank, asked=None, treat=False) == [verdict]
+
+
+def test_evidence_is_diverse_and_bounded_per_source() -> None:
+    base = candidate("Finding one.", start=0)
+    twin = candidate("Finding one, again.", start=20, vector=(1.0, 0.01, 0.0))
+    second = candidate("Finding two.", start=40, vector=(0.0, 1.0, 0.0))
+    third = candidate("Finding three.", start=60, vector=(0.0, 0.0, 1.0))
+    rank = {id(base): 0.9, id(twin): 0.85, id(second): 0.6, id(third): 0.55}
+    picked = selection.choose_evidence([base, twin, second, third], rank, chosen=[base], limit=3)
+    assert twin not in picked  # says what the chosen sentence says
+    assert len(picked) <= selection.MAX_PER_SOURCE

@@ -1,0 +1,111 @@
+"""The topic check learns what a corpus is about from its own text (assistant.topics).
+
+Pure functions over plain data: two small invented corpora, no index, no model. The same
+code must refuse a neighbouring disease whatever the corpus.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.topics import build_topics, find_conditions, off_topic
+
+
+def corpus(*documents: tuple[str, list[str]]):
+    return build_topics((title, " ".join(sentences), sentences) for title, sentences in documents)
+
+
+SARCOIDOSIS = corpus(
+    (
+        "Corticosteroids in pulmonary sarcoidosis",
+        [
+            "Pulmonary sarcoidosis is a granulomatous disease of the lungs.",
+            "Prednisone improved lung function in most patients with pulmonary sarcoidosis.",
+            "Relapses of sarcoidosis were common after prednisone was stopped.",
+            "Tuberculosis must be excluded before corticosteroids are started.",
+        ],
+    ),
+    (
+        "Cardiac sarcoidosis: a cohort",
+        [
+            "Cardiac sarcoidosis was found in a quarter of patients with sarcoidosis.",
+            "Patients with cardiac sarcoidosis had more arrhythmias.",
+            "Sarcoidosis of the heart was treated with methotrexate in some patients.",
+            "Giant cell myocarditis can resemble cardiac sarcoidosis on biopsy.",
+        ],
+    ),
+    (
+        "Methotrexate for sarcoidosis",
+        [
+            "In this trial of sarcoidosis, methotrexate spared corticosteroids.",
+            "Liver toxicity occurred in a few patients with sarcoidosis on methotrexate.",
+            "Sarcoidosis activity was followed with serum ACE levels.",
+        ],
+    ),
+)
+
+MYASTHENIA = corpus(
+    (
+        "Thymectomy in myasthenia gravis",
+        [
+            "Thymectomy improved outcomes in generalized myasthenia gravis.",
+            "Patients with myasthenia gravis needed less prednisone after thymectomy.",
+            "Myasthenia gravis with thymoma was excluded from the trial.",
+        ],
+    ),
+    (
+        "Ocular myasthenia gravis",
+        [
+            "Ocular myasthenia gravis often becomes generalized myasthenia gravis.",
+            "Pyridostigmine helped ocular symptoms in myasthenia gravis.",
+            "Lambert-Eaton syndrome can mimic myasthenia gravis.",
+        ],
+    ),
+    (
+        "Efgartigimod in generalized myasthenia gravis",
+        [
+            "Efgartigimod lowered IgG levels in generalized myasthenia gravis.",
+            "More patients with myasthenia gravis improved on efgartigimod than on placebo.",
+            "Headache was the commonest side effect in myasthenia gravis patients.",
+        ],
+    ),
+)
+
+
+def test_conditions_are_disease_nouns_with_their_modifiers() -> None:
+    found = [c.text.lower() for c in find_conditions("Is tuberculosis seen in cardiac sarcoidosis?", {})]
+    assert "cardiac sarcoidosis" in found and "tuberculosis" in found
+
+
+@pytest.mark.parametrize(
+    ("topics", "question"),
+    [
+        (SARCOIDOSIS, "Does prednisone help pulmonary sarcoidosis?"),
+        (SARCOIDOSIS, "How common are arrhythmias in cardiac sarcoidosis?"),
+        (MYASTHENIA, "Does thymectomy help generalized myasthenia gravis?"),
+    ],
+)
+def test_a_question_about_the_corpus_subject_is_in_scope(topics, question: str) -> None:
+    assert off_topic(question, topics, {}) is None
+
+
+@pytest.mark.parametrize(
+    ("topics", "question", "named"),
+    [
+        (SARCOIDOSIS, "How is tuberculosis treated?", "tuberculosis"),
+        (SARCOIDOSIS, "Does prednisone help giant cell myocarditis?", "myocarditis"),
+        (SARCOIDOSIS, "What is the first-line treatment of rheumatoid arthritis?", "arthritis"),
+        (MYASTHENIA, "How is Lambert-Eaton syndrome treated?", "syndrome"),
+        (MYASTHENIA, "Does thymectomy help pulmonary sarcoidosis?", "sarcoidosis"),
+    ],
+)
+def test_a_neighbouring_or_unrelated_condition_is_out_of_scope(topics, question: str, named: str) -> None:
+    """Tuberculosis, myocarditis and Lambert-Eaton syndrome are *mentioned* in their
+    corpora, as look-alikes or exclusions, but no document is about them."""
+    conditions = off_topic(question, topics, {})
+    assert conditions is not None
+    assert any(named in c.lower() for c in conditions)
+
+
+def test_a_question_without_any_condition_is_left_to_the_support_check() -> None:
+    assert off_topic("What dose was used in the trial?", SARCOIDOSIS, {}) is None
