@@ -159,14 +159,16 @@ class Assistant:
     ) -> tuple[list[CheckedClaim], list[tuple[Claim, str]]]:
         """Drop claims whose statement says more than their quote (``assistant.statements``).
 
-        A statement that is its quote, as the extractive answerer writes them, passes
-        without embedding anything.
+        A statement that is its quote, as the extractive answerer writes them (bullets,
+        and a seed source's own reference markers, removed), passes without embedding
+        anything.
         """
         kept: list[CheckedClaim] = []
         dropped: list[tuple[Claim, str]] = []
         for item in checked:
             statement = item.claim.statement
-            if normalise(statement_from_quote(item.quote)) == normalise(statement):
+            markers = item.passage.source.has_markers  # as the extractive answerer strips them
+            if normalise(statement_from_quote(item.quote, strip_markers=markers)) == normalise(statement):
                 kept.append(item)
                 continue
             similarity = float(self.kb.embed(statement) @ self.kb.embed(item.quote))

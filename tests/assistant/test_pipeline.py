@@ -154,3 +154,22 @@ def test_a_sentence_repeated_in_a_document_does_not_break_a_number_question(
 def test_a_question_that_is_not_text_is_rejected() -> None:
     with pytest.raises(InvalidQuestionError, match="must be text, got int"):
         validate_question(42, 2000)
+
+
+def test_the_extractive_answers_statements_pass_the_check_without_embedding(
+    assistant, knowledge, monkeypatch
+) -> None:
+    """The extractive answerer's statement is its quote (bullet and a seed source's own
+    reference markers removed), so the statement check embeds nothing: only the question
+    is embedded, however many claims there are."""
+    embedded: list[str] = []
+    real = knowledge.embed
+    monkeypatch.setattr(knowledge, "embed", lambda text: (embedded.append(text), real(text))[1])
+    for question in (
+        "Why are MAG IgM autoantibodies significant?",
+        "Does plasma exchange help anti-MAG neuropathy?",
+    ):
+        answer = assistant.ask(question)
+        assert answer.citations
+        assert not {c.statement for c in answer.citations} & set(embedded)
+        assert not {c.quote for c in answer.citations} & set(embedded)
