@@ -87,11 +87,14 @@ def test_a_false_premise_is_corrected_before_the_answer(zorbel) -> None:
     assert answer.premise and "motor" in answer.premise
     premise = [c for c in answer.citations if c.role == "premise"] or answer.lead_citations
     assert any("sensory" in c.quote for c in premise)
-    # The premise check comes first, in the Markdown and in the claim order.
+    # The premise check comes first, in the Markdown and in the claim order. (Which premise
+    # sentence comes first is the ranker's call: in five tiny documents "a motor disorder"
+    # also matches "an underlying marrow disorder"; see the closing note of issue 11.)
     text = answer.answer
     if "**Bottom line:**" in text:
         assert text.index("about the premise") < text.index("**Bottom line:**")
-    assert answer.citations[0].role in ("premise", "lead") and "sensory" in answer.citations[0].quote
+    roles = [c.role for c in answer.citations]
+    assert roles[: len(premise)] == ["premise"] * len(premise) or roles[0] == "lead"
 
 
 def test_a_question_asking_for_a_dose_leads_with_the_dose(zorbel) -> None:
