@@ -20,6 +20,7 @@ from assistant.citations import CheckedClaim, check_claims, normalise, number_so
 from assistant.facets import facets
 from assistant.knowledge import KnowledgeBase
 from assistant.passages import Passage
+from assistant.premise import premise_subject, split_premise
 from assistant.questions import split_question, statement_from_quote
 from assistant.render import render_markdown
 from assistant.retrieval import make_retriever
@@ -90,10 +91,14 @@ class Assistant:
 
     def retrieve(self, question: str, config: RunnableConfig | None = None) -> list[Passage]:
         """The retrieved passages for ``question``; a compound question also gets each
-        part's own best passages, so that no part is answered from another's, and a
-        synthesis question those of each facet it asks about (``assistant.facets``)."""
-        parts = split_question(question)
+        part's own best passages, so that no part is answered from another's, a question
+        with a premise those about the premise, and a synthesis question those of each
+        facet it asks about (``assistant.facets``)."""
+        premise, core = split_premise(question) if self.features.premise_check else (None, question)
+        parts = split_question(core)
         queries = [question, *(parts if len(parts) > 1 else [])]
+        if premise:  # the premise check needs the passages about the premise itself
+            queries += [q for q in (premise, premise_subject(premise)) if q]
         queries += [f.query for f in facets(question, self.kb.subject_of(question))]
         seen: dict[str, Passage] = {}
         for query in queries:

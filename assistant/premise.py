@@ -87,3 +87,15 @@ def _asserts(clause: str) -> bool:
 def _tidy(clause: str) -> str:
     clause = clause.strip(" ,;:-—")
     return clause[:1].upper() + clause[1:]
+
+
+def premise_subject(premise: str) -> str:
+    """The premise without what it asserts: its words up to and including the verb of being
+    and a quantifier ("Anti-MAG neuropathy is typically axonal" -> "Anti-MAG neuropathy is
+    typically"), or "" when it has no such verb."""
+    match = re.match(
+        r"^(.{4,}?\b(?:is|are|was|were)\b(?:\s+(?:typically|usually|mainly|mostly|always|never|often|a|an|the))*)",
+        premise,
+        re.I,
+    )
+    return match.group(1) if match else ""

@@ -26,7 +26,7 @@ from assistant.facets import facets, kind_of
 from assistant.knowledge import KnowledgeBase
 from assistant.lexicon import WORD, stems
 from assistant.passages import Passage
-from assistant.premise import split_premise
+from assistant.premise import premise_subject, split_premise
 from assistant.questions import asked_type, counted, provides, split_question, statement_from_quote
 from assistant.ranker import Question
 from assistant.selection import Candidate
@@ -350,15 +350,3 @@ def scored_passages(candidates: list[Candidate]) -> list[Passage]:
 
 def _same_place(a: Candidate, b: Candidate) -> bool:
     return a.passage.source.id == b.passage.source.id and a.start == b.start
-
-
-def premise_subject(premise: str) -> str:
-    """The premise without what it asserts: its words up to and including the verb of being
-    and a quantifier ("Anti-MAG neuropathy is typically axonal" -> "Anti-MAG neuropathy is
-    typically"), or "" when it has no such verb."""
-    match = re.match(
-        r"^(.{4,}?\b(?:is|are|was|were)\b(?:\s+(?:typically|usually|mainly|mostly|always|never|often|a|an|the))*)",
-        premise,
-        re.I,
-    )
-    return match.group(1) if match else ""
