@@ -155,3 +155,18 @@ def test_cli_ask_with_audit_log_writes_one_valid_line(tmp_path: Path, index_sett
     assert record["retrieved"] == printed["retrieved"]
     assert record["cited"] == list(dict.fromkeys(c["source_id"] for c in printed["citations"]))
     assert record["timings_ms"] == printed["timings_ms"]
+
+
+def test_line_separators_in_a_record_are_escaped_so_readers_see_one_line(tmp_path: Path) -> None:
+    """U+2028/U+2029 are line breaks to str.splitlines() and JavaScript: the audit log and
+    feedback.jsonl (both written by append_jsonl) must never contain them raw."""
+    from assistant.audit import append_jsonl
+
+    path = tmp_path / "log.jsonl"
+    append_jsonl(path, {"question": "first\u2028second\u2029third é"})
+    append_jsonl(path, {"question": "next"})
+    raw = path.read_bytes()
+    assert raw.isascii()
+    lines = raw.decode("ascii").splitlines()
+    assert len(lines) == 2
+    assert json.loads(lines[0])["question"] == "first\u2028second\u2029third é"
