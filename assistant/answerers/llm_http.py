@@ -60,13 +60,7 @@ def sse_data(chunks: Iterable[bytes], max_bytes: int, cancelled: Callable[[], bo
         _Cancelled: ``cancelled()`` turned true.
     """
     buffer = bytearray()
-    total = 0
-    for chunk in chunks:
-        if cancelled():
-            raise _Cancelled
-        total += len(chunk)
-        if total > max_bytes:
-            raise _TooLarge(total)
+    for chunk in _capped(chunks, max_bytes, cancelled):
         scan = len(buffer)
         buffer.extend(chunk)
         while (newline := buffer.find(b"\n", scan)) >= 0:
