@@ -18,44 +18,48 @@ from assistant.answerers.extractive import ExtractiveAnswerer
 from assistant.passages import Passage
 
 
-class DumpAnswerer:
+class _Adversary:
+    """Keeps the real answerer's refusal decision and, where it answers, says ``claims``."""
+
+    name = "adversary"
+
+    def __init__(self, real: ExtractiveAnswerer) -> None:
+        self.real = real
+
+    def answer(
+        self, question: str, passages: list[Passage], on_token: Callable[[str], None] | None = None
+    ) -> Draft:
+        decided = self.real.answer(question, passages)
+        if not decided.claims or not passages:
+            return decided
+        return Draft(claims=self.claims(passages))
+
+    def claims(self, passages: list[Passage]) -> tuple[Claim, ...]:
+        raise NotImplementedError
+
+
+class DumpAnswerer(_Adversary):
     """Quotes every sentence of the retrieved passages (unless the real answerer refuses)."""
 
     name = "dump"
 
-    def __init__(self, real: ExtractiveAnswerer) -> None:
-        self.real = real
-
-    def answer(
-        self, question: str, passages: list[Passage], on_token: Callable[[str], None] | None = None
-    ) -> Draft:
+    def claims(self, passages: list[Passage]) -> tuple[Claim, ...]:
         """Every sentence, the first one as the bottom line."""
-        decided = self.real.answer(question, passages)
-        if not decided.claims:
-            return decided
         claims = [
             Claim(text, text, p.chunk_id, role="evidence") for p in passages for text in p.sentence_texts()
         ]
-        return Draft(claims=(_as_lead(claims[0]), *claims[1:]))
+        return (_as_lead(claims[0]), *claims[1:])
 
 
-class FirstSentenceAnswerer:
+class FirstSentenceAnswerer(_Adversary):
     """Quotes the first sentence of the best passage (unless the real answerer refuses)."""
 
     name = "first-sentence"
 
-    def __init__(self, real: ExtractiveAnswerer) -> None:
-        self.real = real
-
-    def answer(
-        self, question: str, passages: list[Passage], on_token: Callable[[str], None] | None = None
-    ) -> Draft:
+    def claims(self, passages: list[Passage]) -> tuple[Claim, ...]:
         """One sentence, as the bottom line."""
-        decided = self.real.answer(question, passages)
-        if not decided.claims or not passages:
-            return decided
         first = passages[0].sentence_texts()[0]
-        return Draft(claims=(Claim(first, first, passages[0].chunk_id, role="lead"),))
+        return (Claim(first, first, passages[0].chunk_id, role="lead"),)
 
 
 def _as_lead(claim: Claim) -> Claim:
