@@ -197,19 +197,12 @@ class KnowledgeBase:
         try:
             return self.generation.chunk_vectors()
         except IndexDamagedError as exc:
-            if self.settings.chroma_url is not None:
-                raise
-            self._collection_or(exc)  # raises the damage when Chroma cannot stand in either
+            try:  # the collection stands in; its own fallback needs the damaged file
+                _ = self.collection
+            except (IndexMismatchError, StoreError, IndexDamagedError):
+                raise exc from None
             logger.warning("%s; answering from the Chroma collection meanwhile", exc)
             return None
-
-    def _collection_or(self, damage: IndexDamagedError) -> None:
-        try:
-            collection = self.collection
-        except (IndexMismatchError, StoreError, IndexDamagedError):
-            raise damage from None
-        if isinstance(collection, ExactSearch):
-            raise damage
 
     def dense(self, vector: np.ndarray, k: int) -> list[int]:
         """Rows of the ``k`` nearest chunks by cosine similarity.
