@@ -12,8 +12,6 @@ import errno
 import json
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,10 +21,10 @@ from click.testing import CliRunner, Result
 from assistant.cli import main
 from ingest import Embedder, Settings, build_index, store
 from ingest.embedding import model_cache
+from tests.ingest.namespace import run_in_mount_namespace
 from tests.ingest.test_index import snapshot
 
 QUESTION = "Should serum flarn be measured?"
-BIN = Path(sys.executable).parent
 
 
 def citewise(home: Path, *args: str) -> Result:
@@ -132,22 +130,12 @@ def test_a_real_full_tmpfs(tmp_path: Path, home: Path, small_corpus: Path, embed
     trial = small_corpus / "research" / "test-trial.md"
     trial.write_text(trial.read_text() + "\nTest fixture: a sentence that needs room on the disk.\n")
     (tmp_path / "out" / "copy").mkdir(parents=True)
-    env = {
-        **os.environ,
-        "HOME_DIR": str(home),
-        "CORPUS": str(small_corpus),
-        "CITEWISE": str(BIN / "citewise"),
-        "OUT": str(tmp_path / "out"),
-        "QUESTION": QUESTION,
-    }
-    assert shutil.which("unshare"), "this test needs util-linux's unshare (a private mount namespace)"
-    done = subprocess.run(
-        ["unshare", "--map-root-user", "--mount", "sh", "-c", TMPFS_SCRIPT],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
+    done = run_in_mount_namespace(
+        TMPFS_SCRIPT,
+        HOME_DIR=str(home),
+        CORPUS=str(small_corpus),
+        OUT=str(tmp_path / "out"),
+        QUESTION=QUESTION,
     )
     assert "ingest=" in done.stdout, f"could not set up the tmpfs: {done.stderr[-2000:]}"
     ingest_err = (tmp_path / "out" / "ingest.err").read_text()

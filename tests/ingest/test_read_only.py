@@ -10,10 +10,6 @@ private mount namespace (``unshare``), which holds even for root.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,8 +17,8 @@ from click.testing import CliRunner
 
 from assistant.cli import main
 from ingest import Embedder, Settings, build_index
+from tests.ingest.namespace import run_in_mount_namespace
 
-BIN = Path(sys.executable).parent
 QUESTIONS = ["Should serum flarn be measured?", "How many patients were randomised in the quintomab trial?"]
 SCRIPT = r"""
 set -u
@@ -58,17 +54,7 @@ def test_read_only_data_directory_answers_the_same(
     assert writable.exit_code == 0, writable.output
     expected = [strip(json.loads(line)) for line in writable.stdout.splitlines()]
 
-    assert shutil.which("unshare"), "this test needs util-linux's unshare (a private mount namespace)"
-    env = {**os.environ, "HOME_DIR": str(settings.home), "CITEWISE": str(BIN / "citewise"), "OUT": str(out)}
-    env["CORPUS"] = str(small_corpus)
-    done = subprocess.run(
-        ["unshare", "--map-root-user", "--mount", "sh", "-c", SCRIPT],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    done = run_in_mount_namespace(SCRIPT, HOME_DIR=str(settings.home), OUT=str(out), CORPUS=str(small_corpus))
     assert "ask=" in done.stdout, (
         f"could not make the directory read-only (exit {done.returncode}): {done.stderr}"
     )
