@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_core.documents import Document as LCDocument
-
 from assistant import evidence
 
 
@@ -73,21 +71,23 @@ class Passage:
         """The passage's sentences (offsets are relative to the document)."""
         return [self.text[s - self.start : e - self.start] for s, e in self.sentences]
 
-    def to_document(self) -> LCDocument:
-        """As a LangChain Document with citation metadata."""
-        return LCDocument(
-            page_content=self.text,
-            id=self.chunk_id,
-            metadata={
-                "chunk_id": self.chunk_id,
-                "row": self.row,
-                "source_id": self.source.id,
-                "kind": self.source.kind,
-                "title": self.source.title,
-                "year": self.source.year,
-                "section": self.section,
-                "start": self.start,
-                "end": self.end,
-                "score": self.score,
-            },
-        )
+    def metadata(self) -> dict[str, Any]:
+        """The citation metadata of a LangChain ``Document`` made from this passage."""
+        return {
+            "chunk_id": self.chunk_id,
+            "row": self.row,
+            "source_id": self.source.id,
+            "kind": self.source.kind,
+            "title": self.source.title,
+            "year": self.source.year,
+            "section": self.section,
+            "start": self.start,
+            "end": self.end,
+            "score": self.score,
+        }
+
+    def to_document(self) -> Any:
+        """As a LangChain ``Document`` with citation metadata (imports LangChain)."""
+        from assistant.langchain_api import to_document
+
+        return to_document(self)

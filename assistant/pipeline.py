@@ -1,7 +1,9 @@
 """The answering pipeline: question -> retrieve -> answer -> check -> Answer.
 
-One LangChain ``Runnable`` (``build_chain``) serves the CLI, the chat and the evals, so
-``invoke``, ``batch``, ``stream`` and callbacks work as LangChain users expect.
+``Assistant.ask`` runs the three steps directly; ``Assistant.chain`` (and
+``build_chain``) is the same three steps as a LangChain ``Runnable``, so ``invoke``,
+``batch``, ``stream`` and callbacks work as LangChain users expect. LangChain is imported
+only when the chain is first used: it would cost a cold ``citewise ask`` 1.5 s.
 """
 
 from __future__ import annotations
@@ -9,9 +11,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
-
-from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from assistant.answer import REFUSAL, Answer, Claim, Draft, DroppedClaim
 from assistant.answerers import Features, get_answerer
@@ -26,6 +27,9 @@ from assistant.render import render_markdown
 from assistant.retrieval import make_retriever
 from assistant.statements import unsupported_reason
 from ingest import InvalidQuestionError, Settings
+
+if TYPE_CHECKING:
+    from langchain_core.runnables import Runnable, RunnableConfig
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +57,8 @@ def validate_question(question: Any, max_chars: int) -> str:
 
 
 class Assistant:
-    """Loads the index and answerer once; answers questions through one chain."""
+    """Loads the index and answerer once; answers questions in three steps (retrieve,
+    answer, check), which ``chain`` offers as one LangChain Runnable."""
 
     def __init__(
         self,
@@ -69,19 +74,25 @@ class Assistant:
         self.retriever = retriever or make_retriever(
             self.kb, settings.retriever, settings.top_k, settings.candidates, settings.rrf_k
         )
-        self.chain: Runnable = (
-            RunnableLambda(self._retrieve, name="retrieve")
-            | RunnableLambda(self._answer, name="answer")
-            | RunnableLambda(self._check, name="check")
-        ).with_config(run_name="citewise")
+
+    @cached_property
+    def chain(self) -> Runnable:
+        """The pipeline as a LangChain Runnable: ``chain.invoke("question") -> Answer``."""
+        from assistant.langchain_api import pipeline_runnable
+
+        return pipeline_runnable(self)
 
     def ask(
         self, question: str, *, id: str | None = None, on_token: Callable[[str], None] | None = None
     ) -> Answer:
         """Answer one question."""
-        return self.chain.invoke({"question": question, "id": id, "on_token": on_token})
+        state = self.retrieve_step({"question": question, "id": id, "on_token": on_token})
+        return self.check_step(self.answer_step(state))
 
-    def _retrieve(self, inputs: dict[str, Any] | str, config: RunnableConfig) -> dict[str, Any]:
+    def retrieve_step(
+        self, inputs: dict[str, Any] | str, config: RunnableConfig | None = None
+    ) -> dict[str, Any]:
+        """Step 1: validate the question and retrieve its passages."""
         state: dict[str, Any] = {"question": inputs} if isinstance(inputs, str) else dict(inputs)
         state["question"] = validate_question(state.get("question"), self.settings.max_question_chars)
         state["t0"] = time.perf_counter()
@@ -102,12 +113,20 @@ class Assistant:
         queries += [f.query for f in facets(question, self.kb.subject_of(question))]
         seen: dict[str, Passage] = {}
         for query in queries:
-            for d in self.retriever.invoke(query, config):
-                passage = self.kb.passage(d.metadata["row"], d.metadata.get("score", 0.0))
+            for passage in self._search(query, config):
                 seen.setdefault(passage.chunk_id, passage)
         return list(seen.values())
 
-    def _answer(self, state: dict[str, Any]) -> dict[str, Any]:
+    def _search(self, query: str, config: RunnableConfig | None) -> list[Passage]:
+        """One query's passages, from a citewise retriever (``retrieve``) or a LangChain one."""
+        if hasattr(self.retriever, "retrieve"):
+            passages: list[Passage] = self.retriever.retrieve(query)
+            return passages
+        documents = self.retriever.invoke(query, config)
+        return [self.kb.passage(d.metadata["row"], d.metadata.get("score", 0.0)) for d in documents]
+
+    def answer_step(self, state: dict[str, Any]) -> dict[str, Any]:
+        """Step 2: the answerer's draft, or a refusal when the question is off-topic."""
         question = state["question"]
         outside = self.kb.off_topic(question) if self.features.topic_check else None
         if outside:
@@ -118,7 +137,8 @@ class Assistant:
         state["t_answer"] = time.perf_counter()
         return state
 
-    def _check(self, state: dict[str, Any]) -> Answer:
+    def check_step(self, state: dict[str, Any]) -> Answer:
+        """Step 3: check every claim's quote and statement, number the sources, render."""
         draft, passages = state["draft"], state["passages"]
         checked, dropped = check_claims(draft.claims, passages)
         checked, unsupported = self._check_statements(checked)

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
-
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document as LCDocument
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict, PrivateAttr
 
 from assistant.knowledge import KnowledgeBase
 from assistant.passages import Passage
-from ingest.store import open_client
 
 
 def fuse_rankings(rankings: Sequence[Sequence[int]], k: int = 60) -> list[tuple[int, float]]:
@@ -29,14 +24,15 @@ def fuse_rankings(rankings: Sequence[Sequence[int]], k: int = 60) -> list[tuple[
     return sorted(scores.items(), key=lambda pair: -pair[1])
 
 
-class HybridRetriever(BaseRetriever):
-    """LangChain retriever over the citewise index.
+@dataclass
+class HybridRetriever:
+    """Retrieval over the citewise index: ``retrieve(question) -> list[Passage]``.
 
     ``mode`` is ``hybrid`` (dense + BM25, fused), ``dense`` or ``bm25``. Questions are
     expanded with abbreviations and synonyms (RTX -> rituximab, PLEX -> plasma exchange).
+    A plain class, so that answering never imports LangChain (a second of start-up);
+    ``as_langchain()`` gives the LangChain ``BaseRetriever`` view of it.
     """
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
 
     kb: Any
     mode: str = "hybrid"
@@ -68,54 +64,18 @@ class HybridRetriever(BaseRetriever):
             for row, score in fused
         ]
 
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[LCDocument]:
-        return [p.to_document() for p in self.retrieve(query)]
+    def as_langchain(self) -> Any:
+        """This retriever as a LangChain ``BaseRetriever`` returning ``Document``s."""
+        from assistant.langchain_api import PassageRetriever
+
+        return PassageRetriever(inner=self)
 
 
-class LangChainChromaRetriever(BaseRetriever):
-    """Baseline: plain ``langchain_chroma.Chroma.similarity_search`` over the same collection."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    kb: Any
-    top_k: int = 8
-    _chroma: Any = PrivateAttr(default=None)
-
-    def retrieve(self, question: str) -> list[Passage]:
-        """The ``top_k`` nearest passages, no expansion, no fusion."""
-        kb: KnowledgeBase = self.kb
-        if self._chroma is None:
-            self._chroma = self._store()
-        store = self._chroma
-        docs = store.similarity_search(question, k=min(self.top_k, len(kb.chunks)))
-        passages = []
-        for rank, doc in enumerate(docs, start=1):
-            row = kb.row_of.get(doc.id or "")
-            if row is not None:
-                passages.append(kb.passage(row, 1.0 / rank, {"langchain": rank}))
-        return passages
-
-    def _store(self) -> Any:
-        from langchain_chroma import Chroma
-
-        kb: KnowledgeBase = self.kb
-        collection = kb.collection  # checks the store matches the index
-        return Chroma(
-            client=open_client(kb.settings),
-            collection_name=collection.name,
-            embedding_function=kb.embedder,
-        )
-
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[LCDocument]:
-        return [p.to_document() for p in self.retrieve(query)]
-
-
-def make_retriever(kb: KnowledgeBase, mode: str, top_k: int, candidates: int, rrf_k: int) -> BaseRetriever:
-    """The retriever named ``mode``: hybrid, dense, bm25 or langchain."""
+def make_retriever(kb: KnowledgeBase, mode: str, top_k: int, candidates: int, rrf_k: int) -> Any:
+    """The retriever named ``mode``: hybrid, dense, bm25 or langchain (the plain
+    ``langchain_chroma`` baseline). Each has ``retrieve(question) -> list[Passage]``."""
     if mode == "langchain":
+        from assistant.langchain_api import LangChainChromaRetriever
+
         return LangChainChromaRetriever(kb=kb, top_k=top_k)
     return HybridRetriever(kb=kb, mode=mode, top_k=top_k, candidates=candidates, rrf_k=rrf_k)

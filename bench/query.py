@@ -99,8 +99,12 @@ def measure(home: Path, questions: list[str], repeats: int) -> dict[str, Any]:
     """Worker: warm latency of each path over ``questions`` (runs with any citewise tree)."""
     from assistant.knowledge import KnowledgeBase
     from assistant.pipeline import Assistant
-    from assistant.retrieval import LangChainChromaRetriever
     from ingest import Settings
+
+    try:
+        from assistant.langchain_api import LangChainChromaRetriever
+    except ImportError:  # a tree from before the LangChain views left assistant.retrieval
+        from assistant.retrieval import LangChainChromaRetriever  # type: ignore[attr-defined,no-redef]
 
     started = time.perf_counter()
     settings = Settings(home=home)

@@ -360,12 +360,12 @@ def work_query(home: Path, questions: list[str], rounds: int) -> dict[str, Any]:
 
 
 def langchain_baseline(kb: Any, store: Any, top_k: int) -> Any:
-    """``assistant.retrieval.LangChainChromaRetriever`` over one long-lived ``langchain_chroma.Chroma``.
+    """``assistant.langchain_api.LangChainChromaRetriever`` over one long-lived ``langchain_chroma.Chroma``.
 
     The shipped class builds a new Chroma wrapper (client, collection lookup) on every
     call; a LangChain user keeps one, so the baseline does too.
     """
-    from assistant.retrieval import LangChainChromaRetriever
+    from assistant.langchain_api import LangChainChromaRetriever
 
     class PlainLangChain(LangChainChromaRetriever):
         def _store(self) -> Any:

@@ -15,6 +15,8 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from assistant.langchain_api import to_document
+
 
 class UnrelatedRetriever(BaseRetriever):
     """Returns the ``top_k`` chunks least similar to the question, in a seeded shuffled order."""
@@ -32,4 +34,4 @@ class UnrelatedRetriever(BaseRetriever):
         ranked = kb.dense(kb.embed(query), len(kb.chunks))  # every chunk, most similar first
         last = ranked[-self.top_k :]
         random.Random(self.seed).shuffle(last)
-        return [kb.passage(row, 1.0 / (i + 1)).to_document() for i, row in enumerate(last)]
+        return [to_document(kb.passage(row, 1.0 / (i + 1))) for i, row in enumerate(last)]

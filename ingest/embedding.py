@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 from ingest.errors import ConfigError
 
@@ -64,7 +63,7 @@ def resolve_device(device: str) -> str:
     )
 
 
-class Embedder(Embeddings):
+class Embedder:
     """Sentence embeddings, normalised so a dot product is a cosine.
 
     Args:
@@ -72,7 +71,9 @@ class Embedder(Embeddings):
         cache_dir: where the ONNX export is cached (``<home>/models``). With it, the CPU
             backend is ONNX Runtime; without it, sentence-transformers.
 
-    Also a LangChain ``Embeddings``, so LangChain vector stores can use it directly.
+    It has LangChain's ``Embeddings`` methods, so LangChain vector stores can use it
+    directly; ``assistant.langchain_api`` registers it as one (importing LangChain here
+    would cost every ``citewise ask`` half a second).
     """
 
     name = MODEL_NAME

@@ -79,6 +79,16 @@ def test_false_premise_gets_the_contradicting_passage(assistant) -> None:
 def test_the_chain_is_a_langchain_runnable(assistant) -> None:
     answers = assistant.chain.batch([PREVALENCE, "What is the capital of France?"])
     assert [a.refused for a in answers] == [False, True]
+    assert answers[0].citations == assistant.ask(PREVALENCE).citations
+
+
+def test_the_embedder_is_a_langchain_embeddings_once_langchain_is_loaded(assistant) -> None:
+    from langchain_core.embeddings import Embeddings
+
+    from assistant.langchain_api import PassageRetriever  # noqa: F401  (registers the embedder)
+
+    assert isinstance(assistant.kb.embedder, Embeddings)
+    assert len(assistant.kb.embedder.embed_query("rituximab")) == 384
 
 
 def test_answer_json_matches_the_contract(assistant) -> None:

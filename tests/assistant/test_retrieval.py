@@ -34,7 +34,7 @@ def test_short_acronyms_match_case_sensitively() -> None:
 
 def test_hybrid_retrieval_finds_the_trial_by_abbreviation(knowledge) -> None:
     retriever = HybridRetriever(kb=knowledge, top_k=5)
-    docs = retriever.invoke("RTX placebo-controlled trial results")
+    docs = retriever.as_langchain().invoke("RTX placebo-controlled trial results")
     assert any(d.metadata["source_id"].startswith(("dalakas2009", "leger2013")) for d in docs)
     assert all(d.page_content == knowledge.chunks[d.metadata["row"]].text for d in docs)
 

@@ -10,7 +10,7 @@ QUESTION = "How many patients were randomised in the Dalakas 2009 rituximab tria
 
 def test_unrelated_passages_share_nothing_with_the_best_ones(knowledge) -> None:
     unrelated = UnrelatedRetriever(kb=knowledge, top_k=8).invoke(QUESTION)
-    best = HybridRetriever(kb=knowledge, mode="dense", top_k=8).invoke(QUESTION)
+    best = HybridRetriever(kb=knowledge, mode="dense", top_k=8).as_langchain().invoke(QUESTION)
     assert len(unrelated) == 8
     assert not {d.id for d in unrelated} & {d.id for d in best}
     assert "dalakas2009-rituximab-rct" not in {d.metadata["source_id"] for d in unrelated}

@@ -98,16 +98,18 @@ def test_cuda_asked_for_on_a_machine_without_one_is_a_clear_error() -> None:
 
 
 def test_ask_and_chat_never_import_torch(index_settings: Settings, embedder: Embedder) -> None:
-    """A cold `citewise ask` (and the chat's modules) load ONNX Runtime, never torch."""
+    """A cold `citewise ask` (and the chat's modules) load ONNX Runtime, never torch; the
+    ask loads no LangChain either (its import is most of a cold start)."""
     # The session's index was built with an export cached elsewhere; give this home one.
     Embedder(cache_dir=index_settings.home / "models").warm_up()
     script = (
         "import sys\n"
         "from click.testing import CliRunner\n"
         "from assistant.cli import main\n"
-        "import assistant.chat\n"
         f"result = CliRunner().invoke(main, ['--home', {str(index_settings.home)!r}, 'ask', 'Is IVIg effective?'])\n"
         "assert result.exit_code == 0, result.output\n"
+        "print('LANGCHAIN', sorted(m for m in ('langchain_core', 'langsmith') if m in sys.modules))\n"
+        "import assistant.chat\n"
         "heavy = sorted(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules)\n"
         "print('HEAVY', heavy)\n"
     )
@@ -116,4 +118,4 @@ def test_ask_and_chat_never_import_torch(index_settings: Settings, embedder: Emb
         [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, env=env, timeout=300
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "HEAVY []" in done.stdout
+    assert "LANGCHAIN []" in done.stdout and "HEAVY []" in done.stdout
