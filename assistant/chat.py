@@ -30,8 +30,9 @@ from assistant import chat_view as view
 from assistant.answer import Answer
 from assistant.chat_engine import Engine, ask_with_progress, new_answer_id
 from assistant.chat_limits import VOTE_WINDOW_S, VOTES_PER_WINDOW, SlidingWindow, exposure_warning
-from assistant.chat_server import page_asset, parse_auth, serve
+from assistant.chat_server import page_asset, parse_auth, port_error, serve
 from assistant.chat_sources import placeholder_html, sources_html
+from assistant.chat_starting import StartingPage
 from assistant.feedback import MAX_COMMENT_CHARS, record_comment, record_vote, turn_at
 from assistant.followup import Rewrite, rewrite_followup, term_kinds
 from ingest import CitewiseError, Settings, current_generation
@@ -321,7 +322,12 @@ def launch(
     if warning:
         bar = "!" * 78
         print(f"{bar}\n{warning}\n{bar}", file=sys.stderr, flush=True)
-    app = build_app(settings)
+    try:  # the address answers at once, and a busy port fails before Gradio loads
+        starting = StartingPage(host, port)
+    except OSError as exc:
+        raise port_error(host, port) from exc
+    with starting:
+        app = build_app(settings)
     serve(app, settings, host=host, port=port, share=share, concurrency=concurrency, prevent_thread_lock=True)
     login = " (login required)" if settings.auth else ""
     print(f"citewise chat on http://{host}:{port}{login}; press Ctrl+C to stop", flush=True)

@@ -88,7 +88,11 @@ def serve(
             quiet=quiet,
         )
     except OSError as exc:
-        raise ConfigError(
-            f"cannot serve the chat on {host}:{port}: the port is in use or not allowed; "
-            "choose another with --port"
-        ) from exc
+        raise port_error(host, port) from exc
+
+
+def port_error(host: str, port: int) -> ConfigError:
+    """The error for a port the chat cannot bind."""
+    return ConfigError(
+        f"cannot serve the chat on {host}:{port}: the port is in use or not allowed; choose another with --port"
+    )
