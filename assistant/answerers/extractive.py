@@ -66,6 +66,10 @@ _STOP = frozenset(
     know known there's what's us we our you your much many often common""".split()
 )
 
+# Phrases that frame a question rather than name what it asks about: "over time" asks
+# how something changes, and a sentence saying "at the time of the review" does not answer it.
+_FRAMING = re.compile(r"\b(?:over time|in general|in practice|at all|these days|nowadays|right now)\b", re.I)
+
 
 @dataclass(frozen=True, slots=True)
 class Concept:
@@ -82,6 +86,7 @@ def concepts(question: str, synonyms: Synonyms, idf: dict[str, float], unseen: f
     A concept's weight is the idf of its most common alternative, so a concept the
     corpus never mentions weighs the most and, uncovered, lowers every sentence's score.
     """
+    question = _FRAMING.sub(" ", question)
     groups = [tuple(g) for g in synonyms.matches(question)]
     covered = {w for g in groups for term in g for w in WORD.findall(term.lower())}
     words = [w for w in WORD.findall(question.lower()) if w not in _STOP and w not in covered and len(w) > 2]

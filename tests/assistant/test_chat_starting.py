@@ -50,13 +50,24 @@ def test_a_busy_port_fails_at_once_with_a_message(tmp_path: Path) -> None:
     assert time.perf_counter() - started < 5, "a busy port should fail before Gradio is loaded"
 
 
-def test_chat_serves_the_starting_page_first_and_then_the_chat(index_settings: Settings, tmp_path: Path) -> None:
+def test_chat_serves_the_starting_page_first_and_then_the_chat(
+    index_settings: Settings, tmp_path: Path
+) -> None:
     port = free_port()
     log = tmp_path / "chat.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CITEWISE_")}
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "assistant.cli", "--home", str(index_settings.home), "chat", "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "assistant.cli",
+                "--home",
+                str(index_settings.home),
+                "chat",
+                "--port",
+                str(port),
+            ],
             cwd=ROOT,
             env=env,
             stdout=sink,

@@ -145,3 +145,13 @@ def test_evidence_is_diverse_and_bounded_per_source() -> None:
     picked = selection.choose_evidence([base, twin, second, third], rank, chosen=[base], limit=3)
     assert twin not in picked  # says what the chosen sentence says
     assert len(picked) <= selection.MAX_PER_SOURCE
+
+
+def test_framing_phrases_are_not_concepts_of_the_question() -> None:
+    from assistant.abbreviations import Synonyms
+    from assistant.answerers.extractive import concepts
+
+    labels = [c.label for c in concepts("How does the neuropathy progress over time?", Synonyms(), {}, 5.0)]
+    assert labels == ["neuropathy", "progress"]
+    labels = [c.label for c in concepts("How long does it take to respond?", Synonyms(), {}, 5.0)]
+    assert "long" in labels and "take" in labels
