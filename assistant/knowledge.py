@@ -12,7 +12,7 @@ from assistant.abbreviations import Synonyms
 from assistant.calibration import Calibration, load_calibration
 from assistant.followup import TermKinds
 from assistant.passages import Passage, Source
-from assistant.topics import TopicIndex, build_topics, off_topic
+from assistant.topics import TopicIndex, build_topics, off_topic, unmentioned_agents
 from ingest import Embedder, IndexDamagedError, IndexMismatchError, Settings, StoreError, load_generation
 from ingest.embedding import model_cache
 from ingest.lexicon import Lexicon, stored_lexicon
@@ -116,6 +116,10 @@ class KnowledgeBase:
     def off_topic(self, question: str) -> tuple[str, ...] | None:
         """The conditions that put ``question`` outside the corpus, or None (``assistant.topics``)."""
         return off_topic(question, self.topics, self.abbreviations, self.synonyms.terms())
+
+    def unmentioned_agents(self, question: str) -> tuple[str, ...]:
+        """The drugs ``question`` names that no source mentions (``assistant.topics``)."""
+        return unmentioned_agents(question, self.topics.known)
 
     def is_stale(self) -> bool:
         """True when an ingest has finished since this index was loaded."""

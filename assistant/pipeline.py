@@ -129,9 +129,13 @@ class Assistant:
         """Step 2: the answerer's draft, or a refusal when the question is off-topic."""
         question = state["question"]
         outside = self.kb.off_topic(question) if self.features.topic_check else None
+        absent = self.kb.unmentioned_agents(question) if self.features.topic_check else ()
         if outside:
             named = " or ".join(f"“{c}”" for c in outside)
             state["draft"] = Draft(refusal_reason=f"{REFUSAL} None of the sources is about {named}.")
+        elif absent:
+            named = " or ".join(f"“{c}”" for c in absent)
+            state["draft"] = Draft(refusal_reason=f"{REFUSAL} None of the sources mentions {named}.")
         else:
             state["draft"] = self.answerer.answer(question, state["passages"], on_token=state.get("on_token"))
         state["t_answer"] = time.perf_counter()

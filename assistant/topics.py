@@ -171,6 +171,25 @@ def build_topics(
     )
 
 
+# Drug names by the stems of international nonproprietary names (WHO INN): monoclonal
+# antibodies (-mab), kinase and proteasome inhibitors (-nib, -zomib), immunomodulators
+# (-lidomide), alkylating agents and antimetabolites, steroids (-sone, -olone) and the
+# like. Generic pharmacology, not a list of drugs.
+_AGENT = re.compile(
+    r"^[a-z]{3,}(?:mab|nib|zomib|lisib|parib|ciclib|lidomide|platin|taxel|rubicin|mustine|phamide|"
+    r"ambucil|arabine|trexate|limus|sone|olone|mycin|cillin|floxacin|conazole|vir|xaban|gatran)$",
+    re.I,
+)
+
+
+def unmentioned_agents(question: str, known: frozenset[str]) -> tuple[str, ...]:
+    """The drugs ``question`` names (by their INN shape) that the corpus never mentions
+    (``known``: every stem of the corpus). Asked whether ibrutinib helps, a corpus
+    without ibrutinib has nothing to say, however much it says about rituximab."""
+    named = dict.fromkeys(t for t in _TOKEN.findall(question) if _AGENT.match(t))
+    return tuple(t for t in named if not set(stems(t)) & known)
+
+
 def find_conditions(text: str, abbreviations: Mapping[str, str]) -> list[Condition]:
     """The conditions ``text`` names: disease nouns with their modifiers, and acronyms that
     stand for one (or that the caller's corpus may not know: see ``off_topic``)."""

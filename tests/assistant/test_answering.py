@@ -111,6 +111,13 @@ def test_a_neighbouring_disease_is_refused_with_what_the_corpus_covers(zorbel) -
     assert answer.scope and "zorbel" in answer.scope.lower()
 
 
+def test_a_drug_no_source_mentions_is_refused_not_answered_with_another_drug(zorbel) -> None:
+    answer = ask(zorbel, "Does veltorinib help Zorbel neuropathy?")
+    assert answer.refused and answer.citations == []
+    assert "“veltorinib”" in (answer.refusal_reason or "")
+    assert not ask(zorbel, "Does quintomab help Zorbel neuropathy?").refused
+
+
 def test_a_question_outside_every_document_is_refused(zorbel) -> None:
     answer = ask(zorbel, "What is the recommended dose of metformin in type 2 diabetes?")
     assert answer.refused and answer.citations == []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.topics import build_topics, find_conditions, off_topic
+from assistant.topics import build_topics, find_conditions, off_topic, unmentioned_agents
 
 
 def corpus(*documents: tuple[str, list[str]]):
@@ -109,3 +109,11 @@ def test_a_neighbouring_or_unrelated_condition_is_out_of_scope(topics, question:
 
 def test_a_question_without_any_condition_is_left_to_the_support_check() -> None:
     assert off_topic("What dose was used in the trial?", SARCOIDOSIS, {}) is None
+
+
+def test_drugs_are_recognised_by_their_inn_stems_and_checked_against_the_corpus() -> None:
+    known = SARCOIDOSIS.known
+    assert unmentioned_agents("Does infliximab or methotrexate help sarcoidosis?", known) == ("infliximab",)
+    assert unmentioned_agents("Is prednisone better than hydrocortisone?", known) == ("hydrocortisone",)
+    assert unmentioned_agents("Does ibrutinib, unlike ibrutinib alone, help?", known) == ("ibrutinib",)
+    assert unmentioned_agents("What is the prognosis of cardiac sarcoidosis in April?", known) == ()
