@@ -179,10 +179,11 @@ _CAUTIONS = re.compile(
     r"^(?:however|but|yet|nevertheless|nonetheless|in contrast|conversely)\b|\bcaution(?:s|ed)?\b(?: that)?",
     re.I,
 )
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?![\w])|(?<![\w.])\d+(?=%)")
+# A figure; digits joined to a word by a hyphen name something ("IWWM-8", "COVID-19", "IL-6").
+_NUMBER = re.compile(r"(?<![\w.])(?<![A-Za-z]-)\d+(?:[.,]\d+)*(?![\w])|(?<![\w.])(?<![A-Za-z]-)\d+(?=%)")
 
 
 def has_number(sentence: str) -> bool:
     """True when the sentence states a number: a standalone figure, not a year ("2009"),
-    nor digits inside a name ("HNK1", "CD57")."""
+    nor digits inside a name ("HNK1", "CD57", "IWWM-8")."""
     return _NUMBER.search(_YEAR.sub(" ", sentence)) is not None

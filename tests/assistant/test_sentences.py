@@ -15,6 +15,7 @@ from assistant import sentences
         ("The 2021 review describes the neuropathy as usually distal and sensory.", False),
         ("The 2021 review covers 12 trials with 400 patients.", False),
         ("Half of the patients improved.", False),
+        ("The IWWM-8 consensus paper deals with neuropathies that occur with IgM paraproteins.", True),
     ],
 )
 def test_descriptors_are_sentences_that_only_say_what_a_document_does(sentence: str, expected: bool) -> None:
@@ -76,3 +77,17 @@ def test_a_continuation_adds_to_the_sentence_before(sentence: str, expected: boo
 )
 def test_sections_that_state_results_or_advice_weigh_more(section: str, weight: int) -> None:
     assert sentences.section_weight(section) == weight
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Disability improved at 8-12 months.", True),
+        ("Titres fell by 30%.", True),
+        ("The IWWM-8 consensus and the COVID-19 era.", False),
+        ("Anti-HNK1 (CD57) antibodies and IL-6.", False),
+        ("The Dalakas 2009 trial.", False),
+    ],
+)
+def test_a_number_is_a_figure_not_a_year_or_part_of_a_name(sentence: str, expected: bool) -> None:
+    assert sentences.has_number(sentence) is expected
