@@ -16,6 +16,7 @@ from assistant import sentences
         ("The 2021 review covers 12 trials with 400 patients.", False),
         ("Half of the patients improved.", False),
         ("The IWWM-8 consensus paper deals with neuropathies that occur with IgM paraproteins.", True),
+        ("The 2012 review covered IVIg in Dalakas 1996 and interferon-alpha in Mariette 1997.", True),
     ],
 )
 def test_descriptors_are_sentences_that_only_say_what_a_document_does(sentence: str, expected: bool) -> None:
