@@ -65,7 +65,12 @@ _BOUNDARY = frozenset(
     increases decrease decreases reduce reduces prevent prevents predict predicts influence influences
     change changes alter alters reconsider consider time risk since given because although though confirm
     confirms exclude excludes rule skip suspect detect screen screened investigate evaluate assess cure
-    cures mimic mimics resemble resembles differentiate distinguish""".split()
+    cures mimic mimics resemble resembles differentiate distinguish
+    helping treating managing causing diagnosing using giving occurring presenting improving working
+    affecting getting looking developing responding comparing increasing decreasing reducing preventing
+    predicting considering confirming excluding ruling skipping suspecting detecting screening
+    investigating evaluating assessing monitoring following testing distinguishing differentiating
+    mimicking resembling having starting stopping choosing interpreting counselling counseling""".split()
 )
 _TOKEN = re.compile(r"[A-Za-zÀ-ÿ0-9][A-Za-zÀ-ÿ0-9'’-]*")
 _ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9-]{1,9}$")

@@ -83,6 +83,8 @@ def test_conditions_are_disease_nouns_with_their_modifiers() -> None:
         (SARCOIDOSIS, "Does prednisone help pulmonary sarcoidosis?"),
         (SARCOIDOSIS, "How common are arrhythmias in cardiac sarcoidosis?"),
         (MYASTHENIA, "Does thymectomy help generalized myasthenia gravis?"),
+        (SARCOIDOSIS, "Which scan is best for diagnosing cardiac sarcoidosis?"),
+        (MYASTHENIA, "Is thymectomy worth considering when managing myasthenia gravis?"),
     ],
 )
 def test_a_question_about_the_corpus_subject_is_in_scope(topics, question: str) -> None:
