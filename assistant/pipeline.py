@@ -22,7 +22,7 @@ from assistant.facets import facets
 from assistant.knowledge import KnowledgeBase
 from assistant.passages import Passage
 from assistant.premise import premise_subject, split_premise
-from assistant.questions import split_question, statement_from_quote
+from assistant.questions import asked_type, provides, split_question, statement_from_quote
 from assistant.render import render_markdown
 from assistant.retrieval import make_retriever
 from assistant.statements import unsupported_reason
@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 # the least similar faithful paraphrase (0.708), rounded down; off-topic statements that
 # evade the rules score 0.13-0.53 there.
 MIN_STATEMENT_SIMILARITY = 0.65
+# A question asking for a value also searches the rest of this many of its best documents.
+VALUE_DOCUMENTS = 3
 
 
 def validate_question(question: Any, max_chars: int) -> str:
@@ -115,7 +117,29 @@ class Assistant:
         for query in queries:
             for passage in self._search(query, config):
                 seen.setdefault(passage.chunk_id, passage)
+        for part in parts:  # a value asked for: the top documents' chunks that state one
+            for passage in self._values(part, list(seen.values())):
+                seen.setdefault(passage.chunk_id, passage)
         return list(seen.values())
+
+    def _values(self, part: str, passages: list[Passage]) -> list[Passage]:
+        """For a part asking for a dose, duration or number that no retrieved sentence
+        states, the other chunks of the best ``VALUE_DOCUMENTS`` retrieved documents that
+        state that kind of value. A study's dose sits in its Methods, which a question about
+        the drug seldom retrieves; a fallback only, since Methods sentences full of numbers
+        (a cohort's size) would otherwise crowd out the retrieved answer."""
+        asked = asked_type(part)
+        if asked is None or any(provides(t, asked) for p in passages for t in p.sentence_texts()):
+            return []
+        documents = list(dict.fromkeys(p.source.id for p in passages))[:VALUE_DOCUMENTS]
+        out = []
+        for doc_id in documents:
+            text = self.kb.texts[doc_id]
+            for row in self.kb.rows_of(doc_id):
+                chunk = self.kb.chunks[row]
+                if any(provides(text[s:e], asked) for s, e in chunk.sentences):
+                    out.append(self.kb.passage(row))
+        return out
 
     def _search(self, query: str, config: RunnableConfig | None) -> list[Passage]:
         """One query's passages, from a citewise retriever (``retrieve``) or a LangChain one."""

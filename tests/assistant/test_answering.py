@@ -148,3 +148,11 @@ def test_secondary_sources_never_appear_under_the_guidelines(assistant) -> None:
 def test_multifocal_motor_neuropathy_is_not_answered_with_anti_mag_passages(assistant) -> None:
     answer = assistant.ask("Which treatment works for multifocal motor neuropathy with conduction block?")
     assert answer.refused and answer.citations == []
+
+
+def test_a_dose_stated_only_in_a_trials_methods_is_found_not_refused(assistant) -> None:
+    """The trials' chunks that a question about the drug retrieves state no dose; the dose
+    is in their Methods, which the value fallback searches (Assistant._values)."""
+    answer = assistant.ask("What dose of rituximab is used in anti-MAG neuropathy?")
+    assert not answer.refused, answer.refusal_reason
+    assert re.search(r"\d+\s*mg", answer.lead_citations[0].quote)
