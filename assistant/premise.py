@@ -24,11 +24,16 @@ class Premise(NamedTuple):
 
 
 _LEADING = re.compile(
-    r"^(?:since|given that|given|as|because|considering that|considering|now that|seeing that|"
+    r"^(?P<marker>since|given that|given|as|because(?! of)|considering that|considering|now that|seeing that|"
     r"knowing that|assuming that|assuming|if it is true that|we know that|i (?:read|heard|was told) that)"
     r"\s+(?P<premise>.{8,}?),\s*(?P<question>.+)$",
     re.I,
 )
+# Markers that can only introduce a statement: what follows "given that" or "because" is
+# a claim whatever its verb ("... met their endpoints"). "Given", "as", "considering" and
+# "assuming" alone may introduce a noun ("given the cost"), and "since" a time ("since
+# starting rituximab"), so those need a verb (``_asserts``).
+_CLAUSE_MARKERS = re.compile(r"^(?:because|.+ that)$", re.I)
 _TRAILING = re.compile(
     r"^(?P<question>.{8,}?),?\s+(?:since|given that|because|as)\s+(?P<premise>.{8,}?)[?.!]*$", re.I
 )
@@ -66,7 +71,10 @@ def split_premise(question: str) -> Premise:
         return Premise(_tidy(match["premise"]), text)
     for pattern in (_LEADING, _SO, _TRAILING):
         match = pattern.match(text)
-        if match and _QUESTION_START.match(match["question"].strip()) and _asserts(match["premise"]):
+        if not match or not _QUESTION_START.match(match["question"].strip()):
+            continue
+        marker = match.groupdict().get("marker") or ""
+        if _CLAUSE_MARKERS.match(marker) or _asserts(match["premise"]):
             return Premise(_tidy(match["premise"]), match["question"].strip())
     return Premise(None, text)
 
@@ -77,7 +85,10 @@ def _asserts(clause: str) -> bool:
     return bool(
         re.search(
             r"\b(is|are|was|were|has|have|had|works?|helps?|cures?|causes?|shows?|showed|proves?|proven|"
-            r"means|needs?|requires?|does|do|did|can|cannot|will|always|never|must)\b|\w+(?:ed|es)\b",
+            r"means|needs?|requires?|does|do|did|can|cannot|will|always|never|must|met|led|fell|rose|"
+            r"found|made|became|gave|took|responds?|improves?|predicts?|correlates?|leads?|occurs?|"
+            r"affects?|reduces?|increases?|worsens?|remains?|tends?|depends?|indicates?|suggests?)\b"
+            r"|\w+(?:ed|es)\b",
             clause,
             re.I,
         )
@@ -94,7 +105,7 @@ def premise_subject(premise: str) -> str:
     and a quantifier ("Anti-MAG neuropathy is typically axonal" -> "Anti-MAG neuropathy is
     typically"), or "" when it has no such verb."""
     match = re.match(
-        r"^(.{4,}?\b(?:is|are|was|were)\b(?:\s+(?:typically|usually|mainly|mostly|always|never|often|a|an|the))*)",
+        r"^(.{4,}?\b(?:is|are|was|were)\b(?:\s+(?:typically|usually|mainly|mostly|always|never|often|a|an|the)\b)*)",
         premise,
         re.I,
     )

@@ -1,0 +1,59 @@
+"""Finding what a question takes for granted (assistant.premise): pure functions."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.premise import premise_subject, split_premise
+
+
+@pytest.mark.parametrize(
+    ("question", "premise", "rest"),
+    [
+        (
+            "Since the disease is mainly motor, which muscles are weakest?",
+            "The disease is mainly motor",
+            "which muscles are weakest?",
+        ),
+        (
+            "Given that both trials met their primary endpoints, what dose should I use?",
+            "Both trials met their primary endpoints",
+            "what dose should I use?",
+        ),
+        (
+            "Since the neuropathy usually responds well to IVIg, how often should I repeat it?",
+            "The neuropathy usually responds well to IVIg",
+            "how often should I repeat it?",
+        ),
+        ("Because the titre is high, should I treat?", "The titre is high", "should I treat?"),
+        (
+            "Titres above 10,000 BTU are diagnostic, so can I skip nerve conduction?",
+            "Titres above 10,000 BTU are diagnostic",
+            "can I skip nerve conduction?",
+        ),
+        ("Is it true that plasma exchange cures it?", "Plasma exchange cures it", None),
+    ],
+)
+def test_a_premise_is_split_from_the_question(question: str, premise: str, rest: str | None) -> None:
+    found = split_premise(question)
+    assert found.premise == premise
+    assert found.question == (rest or question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Given the cost, should I use IVIg?",
+        "As a first step, what should I test?",
+        "Since starting rituximab, what should I monitor?",
+        "Because of the tremor, what should I do?",
+        "Does rituximab help?",
+    ],
+)
+def test_a_clause_that_asserts_nothing_is_not_a_premise(question: str) -> None:
+    assert split_premise(question).premise is None
+
+
+def test_the_premise_subject_drops_what_it_asserts() -> None:
+    assert premise_subject("Anti-MAG neuropathy is typically axonal") == "Anti-MAG neuropathy is typically"
+    assert premise_subject("Both trials met their endpoints") == ""
