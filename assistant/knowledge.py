@@ -12,7 +12,7 @@ from assistant.abbreviations import Synonyms
 from assistant.calibration import Calibration, load_calibration
 from assistant.followup import TermKinds
 from assistant.passages import Passage, Source
-from assistant.topics import TopicIndex, build_topics, off_topic, unmentioned_agents
+from assistant.topics import TopicIndex, build_topics, name_tokens, off_topic, unmentioned_names
 from ingest import Embedder, IndexDamagedError, IndexMismatchError, Settings, StoreError, load_generation
 from ingest.embedding import model_cache
 from ingest.lexicon import Lexicon, stored_lexicon
@@ -126,11 +126,19 @@ class KnowledgeBase:
 
     def off_topic(self, question: str) -> tuple[str, ...] | None:
         """The conditions that put ``question`` outside the corpus, or None (``assistant.topics``)."""
-        return off_topic(question, self.topics, self.abbreviations, self.synonyms.terms())
+        return off_topic(question, self.topics, self.abbreviations, self.synonyms.terms(), self._tokens)
 
-    def unmentioned_agents(self, question: str) -> tuple[str, ...]:
-        """The drugs ``question`` names that no source mentions (``assistant.topics``)."""
-        return unmentioned_agents(question, self.topics.known)
+    def unmentioned_names(self, question: str) -> tuple[str, ...]:
+        """The drugs and coded names (genes, mutations) ``question`` names that no source
+        mentions (``assistant.topics``)."""
+        return unmentioned_names(question, self.topics.known, self._tokens)
+
+    @cached_property
+    def _tokens(self) -> frozenset[str]:
+        """Every token of the corpus texts, titles and synonyms (the lexicon's "CD57" for
+        the texts' "HNK-1"), ``compact``ed."""
+        titles = [s.title for s in self.sources.values()]
+        return name_tokens([*self.texts.values(), *titles, *self.synonyms.terms()])
 
     def is_stale(self) -> bool:
         """True when an ingest has finished since this index was loaded."""

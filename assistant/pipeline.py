@@ -153,7 +153,7 @@ class Assistant:
         """Step 2: the answerer's draft, or a refusal when the question is off-topic."""
         question = state["question"]
         outside = self.kb.off_topic(question) if self.features.topic_check else None
-        absent = self.kb.unmentioned_agents(question) if self.features.topic_check else ()
+        absent = self.kb.unmentioned_names(question) if self.features.topic_check else ()
         if outside:
             named = " or ".join(f"“{c}”" for c in outside)
             state["draft"] = Draft(refusal_reason=f"{REFUSAL} None of the sources is about {named}.")

@@ -187,12 +187,50 @@ _AGENT = re.compile(
 )
 
 
-def unmentioned_agents(question: str, known: frozenset[str]) -> tuple[str, ...]:
-    """The drugs ``question`` names (by their INN shape) that the corpus never mentions
-    (``known``: every stem of the corpus). Asked whether ibrutinib helps, a corpus
+# Coded names: genes and mutations ("MYD88", "L265P", "CXCR4"), antibodies ("anti-GM1"):
+# a digit and two capitals. Starting with a letter: "10y" and "5mg" are values, not names;
+# "enzyme-1" and "A1-3" (a fracture class) are not codes of this kind.
+_IDENTIFIER = re.compile(r"^(?=(?:[^A-Z]*[A-Z]){2})[A-Za-z][A-Za-z-]*\d[A-Za-z0-9-]*$")
+
+
+def compact(token: str) -> str:
+    """A token as names are compared: lower case, letters and digits only ("IWWM-8" -> "iwwm8")."""
+    return re.sub(r"[\W_]", "", token.lower())
+
+
+def unmentioned_names(question: str, known: frozenset[str], tokens: frozenset[str]) -> tuple[str, ...]:
+    """The drugs (by their INN shape) and coded names (genes, mutations, antibodies) that
+    ``question`` names and the corpus never mentions. ``known``: every stem of the corpus;
+    ``tokens``: every token of it, ``compact``ed. Asked whether ibrutinib helps, a corpus
     without ibrutinib has nothing to say, however much it says about rituximab."""
-    named = dict.fromkeys(t for t in _TOKEN.findall(question) if _AGENT.match(t))
-    return tuple(t for t in named if not set(stems(t)) & known)
+    named = dict.fromkeys(t for t in _TOKEN.findall(question) if _AGENT.match(t) or _IDENTIFIER.match(t))
+    return tuple(t for t in named if not _mentioned(t, known, tokens))
+
+
+def name_tokens(texts: Iterable[str]) -> frozenset[str]:
+    """Every token of ``texts`` and every part of a hyphenated one, ``compact``ed: what
+    ``unmentioned_names`` checks against ("123I-ioflupane" gives "123iioflupane",
+    "123i" and "ioflupane")."""
+    out = set()
+    for text in texts:
+        for token in _TOKEN.findall(text):
+            out.add(compact(token))
+            if "-" in token:
+                out.update(compact(part) for part in token.split("-"))
+    out.discard("")
+    return frozenset(out)
+
+
+def _mentioned(name: str, known: frozenset[str], tokens: frozenset[str]) -> bool:
+    """True when the corpus has ``name`` (in any spelling ``compact`` evens out), or every
+    part of a hyphenated name that has a letter ("I-123-Ioflupane": "ioflupane")."""
+    if compact(name) in tokens:
+        return True
+    parts = [compact(p) for p in name.split("-") if re.search(r"[A-Za-z]", p) and len(p) > 1]
+    parts = [p for p in parts if p != "anti"]
+    if "-" in name and parts and all(p in tokens for p in parts):
+        return True
+    return not _IDENTIFIER.match(name) and bool(set(stems(name)) & known)
 
 
 def find_conditions(text: str, abbreviations: Mapping[str, str]) -> list[Condition]:
@@ -217,11 +255,13 @@ def off_topic(
     topics: TopicIndex,
     abbreviations: Mapping[str, str],
     synonyms: Iterable[str] = (),
+    tokens: frozenset[str] = frozenset(),
 ) -> tuple[str, ...] | None:
     """The conditions that make ``question`` fall outside the corpus, or None when it is in scope.
 
     Out of scope: the question names conditions and no document is about any of them, or it
-    names only acronyms that neither the corpus nor its lexicon (``synonyms``) knows, or it
+    names only acronyms that neither the corpus nor its lexicon (``synonyms``) knows (also
+    spelt otherwise: ``tokens``, every ``compact``ed corpus token, has "iwwm8"), or it
     excludes the condition nearly every document is about ("... without neuropathy").
     """
     for match in _WITHOUT.finditer(question):
@@ -229,7 +269,11 @@ def off_topic(
             return (match.group(0),)
     conditions = find_conditions(question, abbreviations)
     lexicon = {s for term in synonyms for s in stems(term)}
-    unknown = [t for t in _acronyms(question) if not set(stems(t)) & (topics.known | lexicon)]
+    unknown = [
+        t
+        for t in _acronyms(question)
+        if not set(stems(t)) & (topics.known | lexicon) and compact(t) not in tokens
+    ]
     if not conditions:
         return tuple(unknown) if unknown and len(unknown) == len(_acronyms(question)) else None
     if any(topics.is_subject(c) for c in conditions):
