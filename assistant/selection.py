@@ -14,6 +14,8 @@ Pure functions over scored candidate sentences (``Candidate``); no model, index 
 - **Evidence** follows by maximal marginal relevance (Carbonell & Goldstein 1998,
   https://doi.org/10.1145/290941.291025): each next sentence is relevant and unlike those
   already chosen, so a list or synthesis question gets distinct facets, not near-duplicates.
+  A sentence that shares only the topic with the question, none of what singles the
+  question out, is not evidence for it.
   Of two sentences saying the same thing, the one from the stronger source stays.
 """
 
@@ -49,6 +51,11 @@ LEAD_MARGIN = 0.15
 SECTION_WEIGHT = 0.04
 EVIDENCE_WEIGHT = 0.012
 VERDICT_WEIGHT = 0.03
+# A supporting sentence must mention a concept weighing at least this share of the
+# question's most telling one (``telling_concepts``). Chosen on tune: 0 (no filter) gave
+# claim precision 0.752 / fact recall 0.786; 0.1 gave 0.805 / 0.779; 0.2 0.818 / 0.772;
+# 0.3 0.824 / 0.766; 0.5 0.826 / 0.676.
+TELLING_SHARE = 0.1
 # Maximal marginal relevance: how much likeness to a chosen sentence costs.
 DIVERSITY = 0.35
 # Two sentences this alike (cosine), sharing this share of their words, say the same thing.
@@ -217,14 +224,25 @@ def next_sentence(candidate: Candidate, pool: list[Candidate]) -> Candidate | No
     return min(after, key=lambda c: c.start) if after else None
 
 
+def telling_concepts(candidates: list[Candidate]) -> set[int]:
+    """The question concepts that tell the candidates apart: focus weight (``focus_weights``)
+    at least ``TELLING_SHARE`` of the largest. A supporting sentence that mentions none of
+    them shares only the topic with the question ("... in anti-MAG neuropathy"): filler."""
+    focus = focus_weights(candidates)
+    top = max(focus, default=0.0)
+    return {i for i, w in enumerate(focus) if w > 0 and w >= TELLING_SHARE * top}
+
+
 def choose_evidence(
     eligible: list[Candidate], rank: dict[int, float], chosen: list[Candidate], limit: int
 ) -> list[Candidate]:
     """Up to ``limit`` more sentences by maximal marginal relevance, at most
-    ``MAX_PER_SOURCE`` from one source besides what ``chosen`` already holds."""
+    ``MAX_PER_SOURCE`` from one source besides what ``chosen`` already holds, each
+    mentioning one of the question's ``telling_concepts``."""
     picked: list[Candidate] = []
     per_source: dict[str, int] = {}
-    pool = [c for c in eligible if c not in chosen]
+    telling = telling_concepts(eligible)
+    pool = [c for c in eligible if c not in chosen and (not telling or c.hits & telling)]
     while pool and len(picked) < limit:
         taken = [*chosen, *picked]
 

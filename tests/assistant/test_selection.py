@@ -155,3 +155,17 @@ def test_framing_phrases_are_not_concepts_of_the_question() -> None:
     assert labels == ["neuropathy", "progress"]
     labels = [c.label for c in concepts("How long does it take to respond?", Synonyms(), {}, 5.0)]
     assert "long" in labels and "take" in labels
+
+
+def test_supporting_sentences_must_mention_what_singles_the_question_out() -> None:
+    """Concept 0 is the topic (every candidate mentions it); concept 1 the detail asked."""
+    lead = candidate("Plasma exchange helped in the trial.", hits=frozenset({0, 1}), vector=(1.0, 0.0, 0.0))
+    detail = candidate("Plasma exchange gave short benefit.", hits=frozenset({0, 1}), vector=(0.0, 1.0, 0.0))
+    topic = candidate("The neuropathy is slowly progressive.", hits=frozenset({0}), vector=(0.0, 0.0, 1.0))
+    pool = [lead, detail, topic]
+    assert selection.telling_concepts(pool) == {1}
+    rank = {id(c): 0.8 for c in pool}
+    assert selection.choose_evidence(pool, rank, chosen=[lead], limit=3) == [detail]
+    # When no concept tells the candidates apart, none is filtered out.
+    alike = [lead, replace(topic, hits=frozenset({0, 1}))]
+    assert selection.choose_evidence(alike, rank | {id(alike[1]): 0.8}, chosen=[lead], limit=3) == [alike[1]]
