@@ -22,7 +22,7 @@ from assistant.facets import facets
 from assistant.knowledge import KnowledgeBase
 from assistant.passages import Passage
 from assistant.premise import premise_subject, split_premise
-from assistant.questions import asked_type, provides, split_question, statement_from_quote
+from assistant.questions import asked_type, provides, resolve_parts, split_question, statement_from_quote
 from assistant.render import render_markdown
 from assistant.retrieval import make_retriever
 from assistant.statements import unsupported_reason
@@ -108,7 +108,7 @@ class Assistant:
         with a premise those about the premise, and a synthesis question those of each
         facet it asks about (``assistant.facets``)."""
         premise, core = split_premise(question) if self.features.premise_check else (None, question)
-        parts = split_question(core)
+        parts = resolve_parts(split_question(core))
         queries = [question, *(parts if len(parts) > 1 else [])]
         if premise:  # the premise check needs the passages about the premise itself
             queries += [q for q in (premise, premise_subject(premise)) if q]

@@ -137,3 +137,31 @@ def split_question(question: str) -> list[str]:
         else:
             parts.append(piece)
     return parts or [question]
+
+
+# A later part that points back ("... and what was its primary endpoint?").
+_ANAPHOR = re.compile(r"\b(?:its|it|their|they|them|this|that|these|those|the same)\b", re.I)
+
+
+def resolve_parts(parts: list[str]) -> list[str]:
+    """Each part as it is searched and scored: a later part that points back to an earlier
+    one ("its", "they") and names nothing itself gets the earlier parts' names appended.
+
+    ["How many patients were in the Léger trial", "what was its primary endpoint?"] ->
+    [..., "what was its primary endpoint? (Léger)"].
+    """
+    out: list[str] = []
+    for i, part in enumerate(parts):
+        names = _names(part)
+        if i and not names and _ANAPHOR.search(part):
+            earlier = list(dict.fromkeys(n for p in parts[:i] for n in _names(p)))
+            if earlier:
+                part = f"{part} ({' '.join(earlier)})"
+        out.append(part)
+    return out
+
+
+def _names(text: str) -> list[str]:
+    """The capitalised words of ``text`` after its first: names, acronyms ("Léger", "IVIg")."""
+    words = re.findall(r"[\w'’-]+", text)
+    return [w for k, w in enumerate(words) if k and w[:1].isupper()]

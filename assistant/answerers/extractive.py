@@ -27,7 +27,14 @@ from assistant.knowledge import KnowledgeBase
 from assistant.lexicon import WORD, stems
 from assistant.passages import Passage
 from assistant.premise import premise_subject, split_premise
-from assistant.questions import asked_type, counted, provides, split_question, statement_from_quote
+from assistant.questions import (
+    asked_type,
+    counted,
+    provides,
+    resolve_parts,
+    split_question,
+    statement_from_quote,
+)
 from assistant.ranker import Question
 from assistant.selection import Candidate
 
@@ -212,7 +219,7 @@ class ExtractiveAnswerer:
         if premise:
             claims += [(c, "premise", 0) for c in self._premise(premise, passages)]
         reasons = []
-        for i, part in enumerate(parts):
+        for i, part in enumerate(resolve_parts(parts)):  # "its" in a later part: the earlier names
             scored = self.candidates(f"{part} {premise}" if premise else part, passages)
             chosen, lead_count, reason = self._part(part, scored, per_part, taken=[c for c, _, _ in claims])
             claims += [(c, "lead" if k < lead_count else "evidence", i) for k, c in enumerate(chosen)]

@@ -59,3 +59,15 @@ def test_compound_questions_split_into_parts(question: str, parts: list[str]) ->
     from assistant.questions import split_question
 
     assert split_question(question) == parts
+
+
+def test_a_later_part_that_points_back_carries_the_earlier_names() -> None:
+    from assistant.questions import resolve_parts
+
+    parts = ["How many were randomised in the Léger rituximab trial", "what was its primary endpoint?"]
+    assert resolve_parts(parts) == [parts[0], "what was its primary endpoint? (Léger)"]
+    # A part that names its own subject, or does not point back, is searched as it is.
+    own = ["Does IVIg help", "how long does rituximab take to work?"]
+    assert resolve_parts(own) == own
+    plain = ["How common are anti-MAG antibodies", "does rituximab help?"]
+    assert resolve_parts(plain) == plain
