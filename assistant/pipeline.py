@@ -22,7 +22,14 @@ from assistant.facets import facets
 from assistant.knowledge import KnowledgeBase
 from assistant.passages import Passage
 from assistant.premise import premise_subject, split_premise
-from assistant.questions import asked_type, provides, resolve_parts, split_question, statement_from_quote
+from assistant.questions import (
+    asked_type,
+    provides,
+    resolve_parts,
+    spell_out_units,
+    split_question,
+    statement_from_quote,
+)
 from assistant.render import render_markdown
 from assistant.retrieval import make_retriever
 from assistant.statements import unsupported_reason
@@ -98,7 +105,8 @@ class Assistant:
         state: dict[str, Any] = {"question": inputs} if isinstance(inputs, str) else dict(inputs)
         state["question"] = validate_question(state.get("question"), self.settings.max_question_chars)
         state["t0"] = time.perf_counter()
-        state["passages"] = self.retrieve(state["question"], config)
+        state["searched"] = spell_out_units(state["question"])  # "at 10y" -> "at 10 years"
+        state["passages"] = self.retrieve(state["searched"], config)
         state["t_retrieve"] = time.perf_counter()
         return state
 
@@ -151,7 +159,7 @@ class Assistant:
 
     def answer_step(self, state: dict[str, Any]) -> dict[str, Any]:
         """Step 2: the answerer's draft, or a refusal when the question is off-topic."""
-        question = state["question"]
+        question = state.get("searched", state["question"])
         outside = self.kb.off_topic(question) if self.features.topic_check else None
         absent = self.kb.unmentioned_names(question) if self.features.topic_check else ()
         if outside:

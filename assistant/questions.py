@@ -165,3 +165,18 @@ def _names(text: str) -> list[str]:
     """The capitalised words of ``text`` after its first: names, acronyms ("Léger", "IVIg")."""
     words = re.findall(r"[\w'’-]+", text)
     return [w for k, w in enumerate(words) if k and w[:1].isupper()]
+
+
+_UNITS = {
+    "years": re.compile(r"\b(\d+(?:\.\d+)?)\s?(?:y|yr|yrs)\b", re.I),
+    "months": re.compile(r"\b(\d+(?:\.\d+)?)\s?(?:mo|mos|mth|mths)\b", re.I),
+    "weeks": re.compile(r"\b(\d+(?:\.\d+)?)\s?(?:wk|wks)\b", re.I),
+}
+
+
+def spell_out_units(question: str) -> str:
+    """Terse time units spelt out, as the sources write them: "disability at 10y?" ->
+    "disability at 10 years?", "6mo" -> "6 months", "12 wks" -> "12 weeks"."""
+    for word, pattern in _UNITS.items():
+        question = pattern.sub(rf"\1 {word}", question)
+    return question

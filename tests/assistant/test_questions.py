@@ -71,3 +71,12 @@ def test_a_later_part_that_points_back_carries_the_earlier_names() -> None:
     assert resolve_parts(own) == own
     plain = ["How common are anti-MAG antibodies", "does rituximab help?"]
     assert resolve_parts(plain) == plain
+
+
+def test_terse_time_units_are_spelt_out_and_nothing_else_changes() -> None:
+    from assistant.questions import spell_out_units
+
+    assert spell_out_units("disability % at 10y?") == "disability % at 10 years?"
+    assert spell_out_units("after 6mo or 12 wks of RTX") == "after 6 months or 12 weeks of RTX"
+    for unchanged in ("the Dalakas 2009 trial", "y-axis", "MYD88 mutation", "IgM 3.5 g/L"):
+        assert spell_out_units(unchanged) == unchanged
