@@ -203,8 +203,28 @@ def unmentioned_names(question: str, known: frozenset[str], tokens: frozenset[st
     ``question`` names and the corpus never mentions. ``known``: every stem of the corpus;
     ``tokens``: every token of it, ``compact``ed. Asked whether ibrutinib helps, a corpus
     without ibrutinib has nothing to say, however much it says about rituximab."""
-    named = dict.fromkeys(t for t in _TOKEN.findall(question) if _AGENT.match(t) or _IDENTIFIER.match(t))
+    words = _TOKEN.findall(question)
+    named = dict.fromkeys(
+        t
+        for i, t in enumerate(words)
+        if _AGENT.match(t) or (_IDENTIFIER.match(t) and not _names_a_class(t, words[i + 1 : i + 2]))
+    )
     return tuple(t for t in named if not _mentioned(t, known, tokens))
+
+
+# A code that names a class of drugs by its target ("anti-CD20 therapy", "CD38-directed
+# antibodies", "BTK inhibitors"): a corpus may discuss its members (rituximab) without
+# ever writing the class, so it is left to the support check rather than refused.
+_CLASS_FORM = re.compile(r"^anti-|-(?:directed|targeted|targeting|positive|negative|mediated)$", re.I)
+_CLASS_NEXT = re.compile(
+    r"^(?:inhibitors?|antibod(?:y|ies)|therap(?:y|ies)|treatments?|agents?|drugs?|blockers?|blockade|"
+    r"agonists?|antagonists?|monoclonals?|mabs?)$",
+    re.I,
+)
+
+
+def _names_a_class(token: str, following: list[str]) -> bool:
+    return bool(_CLASS_FORM.search(token)) or any(_CLASS_NEXT.match(w) for w in following)
 
 
 def name_tokens(texts: Iterable[str]) -> frozenset[str]:
