@@ -169,3 +169,17 @@ def test_supporting_sentences_must_mention_what_singles_the_question_out() -> No
     # When no concept tells the candidates apart, none is filtered out.
     alike = [lead, replace(topic, hits=frozenset({0, 1}))]
     assert selection.choose_evidence(alike, rank | {id(alike[1]): 0.8}, chosen=[lead], limit=3) == [alike[1]]
+
+
+def test_a_concept_no_candidate_mentions_does_not_make_every_sentence_filler() -> None:
+    """Concept 2 (say, a word the corpus never uses) has the greatest focus weight, since no
+    candidate mentions it; it must not push the mentioned concepts below the share."""
+    topic = [
+        candidate(f"Sentence {i}.", doc=f"study{i}", hits=frozenset({0, 1}), vector=(1.0, float(i), 0.0))
+        for i in range(8)
+    ]
+    rare = [candidate(f"Other {i}.", hits=frozenset({0}), vector=(0.0, 1.0, float(i))) for i in range(2)]
+    pool = [replace(c, weights=(1.0, 1.0, 1.0)) for c in [*topic, *rare]]
+    assert selection.telling_concepts(pool) == {1}
+    rank = {id(c): 0.8 for c in pool}
+    assert len(selection.choose_evidence(pool, rank, chosen=[pool[0]], limit=3)) == 3
