@@ -13,6 +13,7 @@ Every other path answers 503 with ``Retry-After``, so API clients know to wait.
 from __future__ import annotations
 
 import socket
+import socketserver
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -81,6 +82,13 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind looks the host up with socket.getfqdn, which can stall for
+        # seconds where reverse DNS is broken; the page needs no name.
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
 
 
 class StartingPage:

@@ -1,5 +1,6 @@
 """citewise as LangChain sees it: the pipeline as a ``Runnable``, retrievers as
-``BaseRetriever``s returning ``Document``s, the embedder as ``Embeddings``.
+``BaseRetriever``s returning ``Document``s, the embedder as ``Embeddings``
+(``EmbedderEmbeddings``).
 
 Answering itself never imports this module: importing LangChain costs about a second
 and a half, most of a cold ``citewise ask``. It is loaded when a LangChain view is asked
@@ -9,7 +10,7 @@ baseline retriever of the evals and benches.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
@@ -26,9 +27,21 @@ from ingest.store import open_client
 if TYPE_CHECKING:
     from assistant.pipeline import Assistant
 
-# The embedder has LangChain's two methods (embed_documents, embed_query); registering it
-# makes isinstance(embedder, Embeddings) true without importing LangChain to define it.
-Embeddings.register(Embedder)
+
+class EmbedderEmbeddings(Embeddings):
+    """The citewise embedder as a LangChain ``Embeddings`` (the async methods are
+    LangChain's defaults, which run these in an executor)."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed documents."""
+        return self.embedder.encode(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        """Embed one query."""
+        return self.embedder.encode([text])[0].tolist()
 
 
 def to_document(passage: Passage) -> LCDocument:
@@ -85,7 +98,7 @@ class LangChainChromaRetriever(BaseRetriever):
         return Chroma(
             client=open_client(kb.settings),
             collection_name=collection.name,
-            embedding_function=cast(Embeddings, kb.embedder),  # registered above
+            embedding_function=EmbedderEmbeddings(kb.embedder),
         )
 
     def _get_relevant_documents(

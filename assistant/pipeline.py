@@ -150,12 +150,19 @@ class Assistant:
         return out
 
     def _search(self, query: str, config: RunnableConfig | None) -> list[Passage]:
-        """One query's passages, from a citewise retriever (``retrieve``) or a LangChain one."""
-        if hasattr(self.retriever, "retrieve"):
+        """One query's passages: straight from a citewise retriever (``retrieve``) when
+        answering, through its LangChain view inside the chain (``config``), so that
+        callbacks and tracing see the retriever run."""
+        if config is None and hasattr(self.retriever, "retrieve"):
             passages: list[Passage] = self.retriever.retrieve(query)
             return passages
-        documents = self.retriever.invoke(query, config)
+        documents = self._langchain_retriever.invoke(query, config)
         return [self.kb.passage(d.metadata["row"], d.metadata.get("score", 0.0)) for d in documents]
+
+    @cached_property
+    def _langchain_retriever(self) -> Any:
+        retriever = self.retriever
+        return retriever.as_langchain() if hasattr(retriever, "as_langchain") else retriever
 
     def answer_step(self, state: dict[str, Any]) -> dict[str, Any]:
         """Step 2: the answerer's draft, or a refusal when the question is off-topic."""

@@ -31,9 +31,10 @@ _LEADING = re.compile(
 )
 # Markers that can only introduce a statement: what follows "given that" or "because" is
 # a claim whatever its verb ("... met their endpoints"). "Given", "as", "considering" and
-# "assuming" alone may introduce a noun ("given the cost"), and "since" a time ("since
-# starting rituximab"), so those need a verb (``_asserts``).
-_CLAUSE_MARKERS = re.compile(r"^(?:because|.+ that)$", re.I)
+# "assuming" alone may introduce a noun ("given the cost"), "since" a time ("since
+# starting rituximab") and "assuming that" a hypothesis ("assuming that IVIg fails"),
+# so those need a verb (``_asserts``).
+_CLAUSE_MARKERS = re.compile(r"^(?:because|(?!assuming).+ that)$", re.I)
 _TRAILING = re.compile(
     r"^(?P<question>.{8,}?),?\s+(?:since|given that|because|as)\s+(?P<premise>.{8,}?)[?.!]*$", re.I
 )

@@ -8,6 +8,7 @@ or a duration needs at least one selected sentence that contains one.
 from __future__ import annotations
 
 import re
+from functools import partial
 
 _NUMBER_WORDS = r"half|third|quarter|one|two|three|four|five|six|seven|eight|nine|ten|twice|majority|minority|most|few|rare|rarely|common|uncommon"
 _ASKS = {
@@ -164,19 +165,25 @@ def resolve_parts(parts: list[str]) -> list[str]:
 def _names(text: str) -> list[str]:
     """The capitalised words of ``text`` after its first: names, acronyms ("Léger", "IVIg")."""
     words = re.findall(r"[\w'’-]+", text)
-    return [w for k, w in enumerate(words) if k and w[:1].isupper()]
+    return [w for k, w in enumerate(words) if k and w[:1].isupper() and w != "I"]
 
 
+# A number with a terse time unit, not part of a longer name ("90Y-ibritumomab").
 _UNITS = {
-    "years": re.compile(r"\b(\d+(?:\.\d+)?)\s?(?:y|yr|yrs)\b", re.I),
-    "months": re.compile(r"\b(\d+(?:\.\d+)?)\s?(?:mo|mos|mth|mths)\b", re.I),
-    "weeks": re.compile(r"\b(\d+(?:\.\d+)?)\s?(?:wk|wks)\b", re.I),
+    "year": re.compile(r"\b(\d+(?:\.\d+)?)\s?(?:y|yr|yrs)(?![-\w])", re.I),
+    "month": re.compile(r"\b(\d+(?:\.\d+)?)\s?(?:mo|mos|mth|mths)(?![-\w])", re.I),
+    "week": re.compile(r"\b(\d+(?:\.\d+)?)\s?(?:wk|wks)(?![-\w])", re.I),
 }
 
 
 def spell_out_units(question: str) -> str:
     """Terse time units spelt out, as the sources write them: "disability at 10y?" ->
-    "disability at 10 years?", "6mo" -> "6 months", "12 wks" -> "12 weeks"."""
-    for word, pattern in _UNITS.items():
-        question = pattern.sub(rf"\1 {word}", question)
+    "disability at 10 years?", "6mo" -> "6 months", "1 wk" -> "1 week"."""
+    for unit, pattern in _UNITS.items():
+        question = pattern.sub(partial(_count, unit), question)
     return question
+
+
+def _count(unit: str, match: re.Match[str]) -> str:
+    number = match[1]
+    return f"{number} {unit}" if number == "1" else f"{number} {unit}s"

@@ -179,8 +179,9 @@ _CAUTIONS = re.compile(
     r"^(?:however|but|yet|nevertheless|nonetheless|in contrast|conversely)\b|\bcaution(?:s|ed)?\b(?: that)?",
     re.I,
 )
-# A figure; digits joined to a word by a hyphen name something ("IWWM-8", "COVID-19", "IL-6").
-_NUMBER = re.compile(r"(?<![\w.])(?<![A-Za-z]-)\d+(?:[.,]\d+)*(?![\w])|(?<![\w.])(?<![A-Za-z]-)\d+(?=%)")
+# A figure; digits joined by a hyphen to a capital name something ("IWWM-8", "COVID-19",
+# "IL-6"), unlike a time point ("week-24").
+_NUMBER = re.compile(r"(?<![\w.])(?<![A-Z]-)\d+(?:[.,]\d+)*(?![\w])|(?<![\w.])(?<![A-Z]-)\d+(?=%)")
 
 
 def has_number(sentence: str) -> bool:

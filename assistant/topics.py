@@ -187,8 +187,8 @@ _AGENT = re.compile(
 )
 
 
-# Coded names: genes and mutations ("MYD88", "L265P", "CXCR4"), antibodies ("anti-GM1"):
-# a digit and two capitals. Starting with a letter: "10y" and "5mg" are values, not names;
+# Coded names: genes, mutations and markers ("MYD88", "L265P", "CXCR4", "CD38"): a digit
+# and two capitals. Starting with a letter: "10y" and "5mg" are values, not names;
 # "enzyme-1" and "A1-3" (a fracture class) are not codes of this kind.
 _IDENTIFIER = re.compile(r"^(?=(?:[^A-Z]*[A-Z]){2})[A-Za-z][A-Za-z-]*\d[A-Za-z0-9-]*$")
 
@@ -214,8 +214,10 @@ def unmentioned_names(question: str, known: frozenset[str], tokens: frozenset[st
 
 # A code that names a class of drugs by its target ("anti-CD20 therapy", "CD38-directed
 # antibodies", "BTK inhibitors"): a corpus may discuss its members (rituximab) without
-# ever writing the class, so it is left to the support check rather than refused.
-_CLASS_FORM = re.compile(r"^anti-|-(?:directed|targeted|targeting|positive|negative|mediated)$", re.I)
+# ever writing the class, so it is left to the support check rather than refused. Any
+# "anti-" code is such a form, an autoantibody ("anti-GM1") as much as a drug: neither is
+# refused by this check (a neighbouring disease named with it is, by ``off_topic``).
+_CLASS_FORM = re.compile(r"^anti-|-(?:directed|targeted|targeting|mediated)$", re.I)
 _CLASS_NEXT = re.compile(
     r"^(?:inhibitors?|antibod(?:y|ies)|therap(?:y|ies)|treatments?|agents?|drugs?|blockers?|blockade|"
     r"agonists?|antagonists?|monoclonals?|mabs?)$",
@@ -243,14 +245,20 @@ def name_tokens(texts: Iterable[str]) -> frozenset[str]:
 
 def _mentioned(name: str, known: frozenset[str], tokens: frozenset[str]) -> bool:
     """True when the corpus has ``name`` (in any spelling ``compact`` evens out), or every
-    part of a hyphenated name that has a letter ("I-123-Ioflupane": "ioflupane")."""
+    part of a hyphenated name that has a letter: a coded part as a token, a word by its
+    stem ("I-123-Ioflupane": "ioflupane"; "MYD88-mutated": "MYD88" and "mutat")."""
     if compact(name) in tokens:
         return True
-    parts = [compact(p) for p in name.split("-") if re.search(r"[A-Za-z]", p) and len(p) > 1]
-    parts = [p for p in parts if p != "anti"]
-    if "-" in name and parts and all(p in tokens for p in parts):
+    parts = [p for p in name.split("-") if re.search(r"[A-Za-z]", p) and len(p) > 1 and p.lower() != "anti"]
+    if "-" in name and parts and all(_part_mentioned(p, known, tokens) for p in parts):
         return True
     return not _IDENTIFIER.match(name) and bool(set(stems(name)) & known)
+
+
+def _part_mentioned(part: str, known: frozenset[str], tokens: frozenset[str]) -> bool:
+    if compact(part) in tokens:
+        return True
+    return not re.search(r"\d", part) and bool(set(stems(part)) & known)
 
 
 def find_conditions(text: str, abbreviations: Mapping[str, str]) -> list[Condition]:

@@ -71,9 +71,9 @@ class Embedder:
         cache_dir: where the ONNX export is cached (``<home>/models``). With it, the CPU
             backend is ONNX Runtime; without it, sentence-transformers.
 
-    It has LangChain's ``Embeddings`` methods, so LangChain vector stores can use it
-    directly; ``assistant.langchain_api`` registers it as one (importing LangChain here
-    would cost every ``citewise ask`` half a second).
+    It has LangChain's two ``Embeddings`` methods; ``assistant.langchain_api.EmbedderEmbeddings``
+    wraps it as a full ``Embeddings`` (importing LangChain here would cost every
+    ``citewise ask`` half a second).
     """
 
     name = MODEL_NAME

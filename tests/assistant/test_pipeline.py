@@ -82,13 +82,33 @@ def test_the_chain_is_a_langchain_runnable(assistant) -> None:
     assert answers[0].citations == assistant.ask(PREVALENCE).citations
 
 
-def test_the_embedder_is_a_langchain_embeddings_once_langchain_is_loaded(assistant) -> None:
+def test_the_embedder_serves_langchain_sync_and_async(assistant) -> None:
+    import asyncio
+
     from langchain_core.embeddings import Embeddings
 
-    from assistant.langchain_api import PassageRetriever  # noqa: F401  (registers the embedder)
+    from assistant.langchain_api import EmbedderEmbeddings
 
-    assert isinstance(assistant.kb.embedder, Embeddings)
-    assert len(assistant.kb.embedder.embed_query("rituximab")) == 384
+    embeddings = EmbedderEmbeddings(assistant.kb.embedder)
+    assert isinstance(embeddings, Embeddings)
+    vector = embeddings.embed_query("rituximab")
+    assert len(vector) == 384
+    assert asyncio.run(embeddings.aembed_query("rituximab")) == vector
+
+
+def test_the_chain_shows_its_retriever_runs_to_callbacks(assistant) -> None:
+    from langchain_core.callbacks import BaseCallbackHandler
+
+    class Spy(BaseCallbackHandler):
+        def __init__(self) -> None:
+            self.retrievals = 0
+
+        def on_retriever_start(self, *args: object, **kwargs: object) -> None:
+            self.retrievals += 1
+
+    spy = Spy()
+    answer = assistant.chain.invoke(PREVALENCE, config={"callbacks": [spy]})
+    assert not answer.refused and spy.retrievals >= 1
 
 
 def test_answer_json_matches_the_contract(assistant) -> None:

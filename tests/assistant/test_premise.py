@@ -47,6 +47,7 @@ def test_a_premise_is_split_from_the_question(question: str, premise: str, rest:
         "As a first step, what should I test?",
         "Since starting rituximab, what should I monitor?",
         "Because of the tremor, what should I do?",
+        "Assuming that IVIg fails, what is the next option?",
         "Does rituximab help?",
     ],
 )

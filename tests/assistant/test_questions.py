@@ -69,6 +69,10 @@ def test_a_later_part_that_points_back_carries_the_earlier_names() -> None:
     # A part that names its own subject, or does not point back, is searched as it is.
     own = ["Does IVIg help", "how long does rituximab take to work?"]
     assert resolve_parts(own) == own
+    assert (
+        resolve_parts(["Should I start rituximab", "what are its side effects?"])[1]
+        == "what are its side effects?"
+    )
     plain = ["How common are anti-MAG antibodies", "does rituximab help?"]
     assert resolve_parts(plain) == plain
 
@@ -78,5 +82,6 @@ def test_terse_time_units_are_spelt_out_and_nothing_else_changes() -> None:
 
     assert spell_out_units("disability % at 10y?") == "disability % at 10 years?"
     assert spell_out_units("after 6mo or 12 wks of RTX") == "after 6 months or 12 weeks of RTX"
-    for unchanged in ("the Dalakas 2009 trial", "y-axis", "MYD88 mutation", "IgM 3.5 g/L"):
+    assert spell_out_units("relapse within 1y") == "relapse within 1 year"
+    for unchanged in ("the Dalakas 2009 trial", "y-axis", "MYD88 mutation", "IgM 3.5 g/L", "90Y-ibritumomab"):
         assert spell_out_units(unchanged) == unchanged

@@ -85,6 +85,7 @@ def test_sections_that_state_results_or_advice_weigh_more(section: str, weight: 
     [
         ("Disability improved at 8-12 months.", True),
         ("Titres fell by 30%.", True),
+        ("Scores improved at week-24.", True),
         ("The IWWM-8 consensus and the COVID-19 era.", False),
         ("Anti-HNK1 (CD57) antibodies and IL-6.", False),
         ("The Dalakas 2009 trial.", False),

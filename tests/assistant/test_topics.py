@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.lexicon import stems
 from assistant.topics import build_topics, find_conditions, name_tokens, off_topic, unmentioned_names
 
 
@@ -130,6 +131,12 @@ def test_drugs_and_coded_names_the_corpus_never_mentions_are_found() -> None:
     assert absent("What is the prognosis of cardiac sarcoidosis in April after 10y?") == ()
     assert absent("Is F-18-FDG uptake useful? And enzyme-1 or class A1-3?") == ()  # parts; not codes
     assert absent("Is MYD88 L265P seen?") == ("MYD88", "L265P")
+
+    # A hyphenated name: its coded part must be in the corpus, its word part by stem.
+    text = "Patients positive for HLA-DRB1 did worse."
+    known_here = frozenset(x for w in text.split() for x in stems(w))
+    question = "Is HLA-DRB1-positive disease worse than ZAP70-positive?"
+    assert unmentioned_names(question, known_here, name_tokens([text])) == ("ZAP70-positive",)
     # A class named by its target may be what the corpus's drugs are: left to the support check.
     assert absent("Does anti-CD20 therapy help? Or CD38-directed antibodies, or BTK2 inhibitors?") == ()
 
