@@ -178,11 +178,13 @@ def build_topics(
 
 # Drug names by the stems of international nonproprietary names (WHO INN): monoclonal
 # antibodies (-mab), kinase and proteasome inhibitors (-nib, -zomib), immunomodulators
-# (-lidomide), alkylating agents and antimetabolites, steroids (-sone, -olone) and the
-# like. Generic pharmacology, not a list of drugs.
+# (-lidomide), alkylating agents and antimetabolites, steroids (-sone, -olone),
+# neuropathic-pain drugs (-pentin, -gabalin, -oxetine, -triptyline) and the like.
+# Generic pharmacology, not a list of drugs.
 _AGENT = re.compile(
     r"^[a-z]{3,}(?:mab|nib|zomib|lisib|parib|ciclib|lidomide|platin|taxel|rubicin|mustine|phamide|"
-    r"ambucil|arabine|trexate|limus|sone|olone|mycin|cillin|floxacin|conazole|vir|xaban|gatran)$",
+    r"ambucil|arabine|trexate|limus|sone|olone|mycin|cillin|floxacin|conazole|vir|xaban|gatran|"
+    r"pentin|gabalin|oxetine|triptyline|azepam|azolam|codone|profen|coxib|prazole|gliptin|glitazone)$",
     re.I,
 )
 

@@ -125,6 +125,7 @@ def test_drugs_and_coded_names_the_corpus_never_mentions_are_found() -> None:
 
     assert absent("Does infliximab or methotrexate help sarcoidosis?") == ("infliximab",)
     assert absent("Is prednisone better than hydrocortisone?") == ("hydrocortisone",)
+    assert absent("Does gabapentin or duloxetine ease the pain?") == ("gabapentin", "duloxetine")
     assert absent("Does ibrutinib, unlike ibrutinib alone, help?") == ("ibrutinib",)
     assert absent("Do HLA-DQB1 or HLA-DRB1 carriers fare worse?") == ("HLA-DQB1",)
     assert absent("What did ACCESS2 find? Is anti-HLA-DRB1 tested?") == ()  # spelling and anti- aside
