@@ -57,17 +57,6 @@ class KnowledgeBase:
         return TermKinds(self.lexicon.terms)
 
     @cached_property
-    def _rows_by_document(self) -> dict[str, tuple[int, ...]]:
-        out: dict[str, list[int]] = {}
-        for row, chunk in enumerate(self.chunks):
-            out.setdefault(chunk.doc_id, []).append(row)
-        return {doc_id: tuple(rows) for doc_id, rows in out.items()}
-
-    def rows_of(self, doc_id: str) -> tuple[int, ...]:
-        """The rows of a document's chunks, in order."""
-        return self._rows_by_document.get(doc_id, ())
-
-    @cached_property
     def first_sentence(self) -> dict[str, int]:
         """Document id -> offset where its first sentence ends."""
         out: dict[str, int] = {}

@@ -140,14 +140,8 @@ class Assistant:
         if asked is None or any(provides(t, asked) for p in passages for t in p.sentence_texts()):
             return []
         documents = list(dict.fromkeys(p.source.id for p in passages))[:VALUE_DOCUMENTS]
-        out = []
-        for doc_id in documents:
-            text = self.kb.texts[doc_id]
-            for row in self.kb.rows_of(doc_id):
-                chunk = self.kb.chunks[row]
-                if any(provides(text[s:e], asked) for s, e in chunk.sentences):
-                    out.append(self.kb.passage(row))
-        return out
+        chunks = (self.kb.passage(row) for doc_id in documents for row in self.kb.generation.rows_of(doc_id))
+        return [p for p in chunks if any(provides(t, asked) for t in p.sentence_texts())]
 
     def _search(self, query: str, config: RunnableConfig | None) -> list[Passage]:
         """One query's passages: straight from a citewise retriever (``retrieve``) when
@@ -167,18 +161,23 @@ class Assistant:
     def answer_step(self, state: dict[str, Any]) -> dict[str, Any]:
         """Step 2: the answerer's draft, or a refusal when the question is off-topic."""
         question = state.get("searched", state["question"])
-        outside = self.kb.off_topic(question) if self.features.topic_check else None
-        absent = self.kb.unmentioned_names(question) if self.features.topic_check else ()
-        if outside:
-            named = " or ".join(f"“{c}”" for c in outside)
-            state["draft"] = Draft(refusal_reason=f"{REFUSAL} None of the sources is about {named}.")
-        elif absent:
-            named = " or ".join(f"“{c}”" for c in absent)
-            state["draft"] = Draft(refusal_reason=f"{REFUSAL} None of the sources mentions {named}.")
+        reason = self._outside_the_corpus(question) if self.features.topic_check else None
+        if reason:
+            state["draft"] = Draft(refusal_reason=f"{REFUSAL} {reason}")
         else:
             state["draft"] = self.answerer.answer(question, state["passages"], on_token=state.get("on_token"))
         state["t_answer"] = time.perf_counter()
         return state
+
+    def _outside_the_corpus(self, question: str) -> str | None:
+        """Why the corpus cannot answer ``question`` whatever it retrieves: a condition no
+        source is about, or a drug or coded name no source mentions (None when neither)."""
+        outside = self.kb.off_topic(question)
+        absent = () if outside else self.kb.unmentioned_names(question)
+        if not (outside or absent):
+            return None
+        named = " or ".join(f"“{c}”" for c in outside or absent)
+        return f"None of the sources {'is about' if outside else 'mentions'} {named}."
 
     def check_step(self, state: dict[str, Any]) -> Answer:
         """Step 3: check every claim's quote and statement, number the sources, render."""

@@ -249,18 +249,15 @@ def _mentioned(name: str, known: frozenset[str], tokens: frozenset[str]) -> bool
     """True when the corpus has ``name`` (in any spelling ``compact`` evens out), or every
     part of a hyphenated name that has a letter: a coded part as a token, a word by its
     stem ("I-123-Ioflupane": "ioflupane"; "MYD88-mutated": "MYD88" and "mutat")."""
-    if compact(name) in tokens:
+    if _in_corpus(name, known, tokens):
         return True
     parts = [p for p in name.split("-") if re.search(r"[A-Za-z]", p) and len(p) > 1 and p.lower() != "anti"]
-    if "-" in name and parts and all(_part_mentioned(p, known, tokens) for p in parts):
-        return True
-    return not _IDENTIFIER.match(name) and bool(set(stems(name)) & known)
+    return "-" in name and bool(parts) and all(_in_corpus(p, known, tokens) for p in parts)
 
 
-def _part_mentioned(part: str, known: frozenset[str], tokens: frozenset[str]) -> bool:
-    if compact(part) in tokens:
-        return True
-    return not re.search(r"\d", part) and bool(set(stems(part)) & known)
+def _in_corpus(word: str, known: frozenset[str], tokens: frozenset[str]) -> bool:
+    """A token of the corpus in any spelling, or a word without digits by its stem."""
+    return compact(word) in tokens or (not re.search(r"\d", word) and bool(set(stems(word)) & known))
 
 
 def find_conditions(text: str, abbreviations: Mapping[str, str]) -> list[Condition]:

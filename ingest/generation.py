@@ -160,10 +160,15 @@ class LoadedGeneration:
         """True when built with the current model, dimension and chunker."""
         return manifest_is_current(self.manifest)
 
+    def rows_of(self, doc_id: str) -> range:
+        """The rows of one document's chunks, in order (a document's chunks are contiguous)."""
+        first = self._first_row[doc_id]
+        return range(first, first + self.manifest["documents"][doc_id]["chunks"])
+
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         """The chunks of one document, in order."""
-        first = self._first_row[doc_id]
-        return self.chunks[first : first + self.manifest["documents"][doc_id]["chunks"]]
+        rows = self.rows_of(doc_id)
+        return self.chunks[rows.start : rows.stop]
 
     def chunk_vectors(self) -> np.ndarray:
         """The stored chunk vectors, memory-mapped, one row per chunk."""
@@ -175,12 +180,11 @@ class LoadedGeneration:
 
     def vectors_of(self, doc_id: str) -> tuple[np.ndarray, np.ndarray]:
         """Stored chunk and sentence vectors of one document."""
-        first = self._first_row[doc_id]
-        count = self.manifest["documents"][doc_id]["chunks"]
-        s0 = self.sentence_rows[first]
-        s1 = s0 + sum(len(c.sentences) for c in self.chunks[first : first + count])
+        rows = self.rows_of(doc_id)
+        s0 = self.sentence_rows[rows.start]
+        s1 = s0 + sum(len(c.sentences) for c in self.chunks_of(doc_id))
         return (
-            np.asarray(self.chunk_vectors()[first : first + count]),
+            np.asarray(self.chunk_vectors()[rows.start : rows.stop]),
             np.asarray(self.sentence_vectors()[s0:s1]),
         )
 
