@@ -37,11 +37,11 @@ class EmbedderEmbeddings(Embeddings):
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed documents."""
-        return self.embedder.encode(texts).tolist()
+        return self.embedder.embed_documents(texts)
 
     def embed_query(self, text: str) -> list[float]:
         """Embed one query."""
-        return self.embedder.encode([text])[0].tolist()
+        return self.embedder.embed_query(text)
 
 
 def to_document(passage: Passage) -> LCDocument:

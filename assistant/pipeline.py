@@ -160,7 +160,7 @@ class Assistant:
 
     def answer_step(self, state: dict[str, Any]) -> dict[str, Any]:
         """Step 2: the answerer's draft, or a refusal when the question is off-topic."""
-        question = state.get("searched", state["question"])
+        question = state["searched"]
         reason = self._outside_the_corpus(question) if self.features.topic_check else None
         if reason:
             state["draft"] = Draft(refusal_reason=f"{REFUSAL} {reason}")
