@@ -107,11 +107,17 @@ class KnowledgeBase:
         """What a question is about, in a few words: the conditions it names and the
         vocabulary terms (drugs, tests) it uses; its content words when it names none."""
         from assistant.facets import subject_words
+
+        return " ".join(self.named_terms(question)) or subject_words(question)
+
+    def named_terms(self, question: str) -> list[str]:
+        """The conditions ``question`` names and the vocabulary terms (drugs, tests) it
+        uses, once each."""
         from assistant.topics import find_conditions
 
         named = [c.text for c in find_conditions(question, self.abbreviations)]
         named += [group[0] for group in self.synonyms.matches(question) if group[0] in self.vocabulary]
-        return " ".join(dict.fromkeys(named)) or subject_words(question)
+        return list(dict.fromkeys(named))
 
     def off_topic(self, question: str) -> tuple[str, ...] | None:
         """The conditions that put ``question`` outside the corpus, or None (``assistant.topics``)."""

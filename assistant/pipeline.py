@@ -116,7 +116,7 @@ class Assistant:
         with a premise those about the premise, and a synthesis question those of each
         facet it asks about (``assistant.facets``)."""
         premise, core = split_premise(question) if self.features.premise_check else (None, question)
-        parts = resolve_parts(split_question(core))
+        parts = resolve_parts(split_question(core), self.kb.named_terms)
         queries = [question, *(parts if len(parts) > 1 else [])]
         if premise:  # the premise check needs the passages about the premise itself
             queries += [q for q in (premise, premise_subject(premise)) if q]

@@ -8,6 +8,7 @@ or a duration needs at least one selected sentence that contains one.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import partial
 
 _NUMBER_WORDS = r"half|third|quarter|one|two|three|four|five|six|seven|eight|nine|ten|twice|majority|minority|most|few|rare|rarely|common|uncommon"
@@ -140,22 +141,24 @@ def split_question(question: str) -> list[str]:
     return parts or [question]
 
 
-# A later part that points back ("... and what was its primary endpoint?").
-_ANAPHOR = re.compile(r"\b(?:its|it|their|they|them|this|that|these|those|the same)\b", re.I)
+def resolve_parts(parts: list[str], named: Callable[[str], list[str]] | None = None) -> list[str]:
+    """Each part as it is searched and scored: a later part that names nothing itself
+    ("what was its primary endpoint?", "and do different results mean different things?")
+    gets the earlier parts' names appended. Names are capitalised words ("Léger", "IVIg")
+    and whatever ``named`` finds (a knowledge base's conditions, drugs and tests, which are
+    seldom capitalised).
 
-
-def resolve_parts(parts: list[str]) -> list[str]:
-    """Each part as it is searched and scored: a later part that points back to an earlier
-    one ("its", "they") and names nothing itself gets the earlier parts' names appended.
-
-    ["How many patients were in the Léger trial", "what was its primary endpoint?"] ->
-    [..., "what was its primary endpoint? (Léger)"].
+    [“How many patients were in the Léger trial”, “what was its primary endpoint?”] ->
+    [..., “what was its primary endpoint? (Léger)”].
     """
+
+    def names_in(text: str) -> list[str]:
+        return [*_names(text), *(named(text) if named else ())]
+
     out: list[str] = []
     for i, part in enumerate(parts):
-        names = _names(part)
-        if i and not names and _ANAPHOR.search(part):
-            earlier = list(dict.fromkeys(n for p in parts[:i] for n in _names(p)))
+        if i and not names_in(part):
+            earlier = list(dict.fromkeys(n for p in parts[:i] for n in names_in(p)))
             if earlier:
                 part = f"{part} ({' '.join(earlier)})"
         out.append(part)

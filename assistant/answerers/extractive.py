@@ -219,7 +219,9 @@ class ExtractiveAnswerer:
         if premise:
             claims += [(c, "premise", 0) for c in self._premise(premise, passages)]
         reasons = []
-        for i, part in enumerate(resolve_parts(parts)):  # "its" in a later part: the earlier names
+        for i, part in enumerate(
+            resolve_parts(parts, self.kb.named_terms)
+        ):  # "its" in a later part: the earlier names
             scored = self.candidates(f"{part} {premise}" if premise else part, passages)
             chosen, lead_count, reason = self._part(part, scored, per_part, taken=[c for c, _, _ in claims])
             claims += [(c, "lead" if k < lead_count else "evidence", i) for k, c in enumerate(chosen)]
