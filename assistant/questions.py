@@ -26,9 +26,14 @@ _ASKS = {
         r"|\bhow (often|frequently)\b.*\b(give|given|repeat|infus|administ|dos|session|cycle)",
         re.I,
     ),
+    # "At what age does it begin?" asks for an age, which "older age at onset" is not.
+    "age": re.compile(
+        r"\b(?:at what age|what age|how old|(?:mean|median|average|typical|usual) age (?:at|of))\b", re.I
+    ),
     "number": re.compile(
         r"\b(how many|how much|how common|how often|how frequent|how frequently|what proportion|what percentage|what fraction|"
-        r"what share|percent|percentage|proportion|prevalence|how likely|what rate|rate of|number of|incidence)\b"
+        r"what share|percent|percentage|proportion|prevalence|how likely|what rate|rate of|number of|incidence|"
+        r"how large|how big|sample size|what (?:cut-?off|threshold))\b"
         # "how were patients spread across the bands?" asks for shares
         r"|\b(distributed|spread|split)\s+(across|among|between|over)\b|\bdistribution of\b",
         re.I,
@@ -40,6 +45,12 @@ _PROVIDES = {
         r"(\d+|one|two|three|four|five|six|eight|ten|twelve)[\s-]*(to\s+\d+\s+)?(days?|weeks?|weekly|months?|years?|hours?)\b|\bweekly\b|\bdaily\b|\bmonthly\b",
         re.I,
     ),
+    "age": re.compile(
+        r"(?<!at )(?<!after )(?<!within )(?<!for )(?<!over )(?<!every )(?<![\d.])\d+(?:\.\d+)?\s*(?:years?|yrs?)\b"
+        r"(?!\s+(?:after|later|before|of follow|apart))|\baged?\s+(?:of\s+)?\d+|\bages?\b(?:\s+at\s+[\w-]+)?\s+(?:was|were|is|of)\s+(?:about\s+)?\d+|\d+[- ]years?[- ]old\b"
+        r"|\b(?:third|fourth|fifth|sixth|seventh|eighth|ninth) decade\b|\b(?:forties|fifties|sixties|seventies|eighties)\b",
+        re.I,
+    ),
     "number": re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I),
 }
 # Reference markers the seed documents carry: "[ 1 ]", "[1]", and trailing " 2." / " 2, 3."
@@ -49,8 +60,8 @@ _MARKERS = re.compile(
 
 
 def asked_type(question: str) -> str | None:
-    """``dose``, ``duration`` or ``number`` when the question asks for one, else None."""
-    for kind in ("dose", "duration", "number"):
+    """``dose``, ``duration``, ``age`` or ``number`` when the question asks for one, else None."""
+    for kind in ("dose", "duration", "age", "number"):
         if _ASKS[kind].search(question):
             return kind
     return None

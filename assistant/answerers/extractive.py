@@ -331,6 +331,7 @@ class ExtractiveAnswerer:
             what = {
                 "dose": "a dose",
                 "duration": "a duration or interval",
+                "age": "an age",
                 "number": "a number or proportion",
             }
             return (

@@ -18,6 +18,10 @@ from assistant.questions import asked_type, provides, statement_from_quote
         ("How much IVIg should be given per course?", "dose"),
         ("By how much did the treatment lower IgM levels?", "number"),
         ("How were the patients distributed across the three age groups?", "number"),
+        ("At what age does the neuropathy usually begin?", "age"),
+        ("What is the median age at diagnosis?", "age"),
+        ("Is older age a risk factor?", None),
+        ("What cut-off defines a positive test?", "number"),
     ],
 )
 def test_asked_type(question: str, kind: str | None) -> None:
@@ -27,6 +31,23 @@ def test_asked_type(question: str, kind: str | None) -> None:
 def test_a_sentence_without_a_dose_does_not_provide_one() -> None:
     assert not provides("Rituximab is the main option discussed.", "dose")
     assert provides("Rituximab was given at 375 mg/m² weekly.", "dose")
+
+
+def test_an_age_is_a_number_of_years_said_as_an_age() -> None:
+    for sentence in (
+        "The median age at onset was 59 years.",
+        "The mean age at entry was 65.",
+        "Patients aged 40 to 80 were enrolled.",
+        "It begins in the sixth decade.",
+        "A 68-year-old man presented.",
+    ):
+        assert provides(sentence, "age"), sentence
+    for sentence in (
+        "An older age at onset raised the risk of a Rankin score of 3.",  # a number, not an age
+        "Disability reached 16% at 5 years.",
+        "Patients were followed for 8.5 years.",
+    ):
+        assert not provides(sentence, "age"), sentence
 
 
 def test_words_like_half_count_as_numbers() -> None:
