@@ -9,7 +9,8 @@ Pure functions over scored candidate sentences (``Candidate``); no model, index 
   that state results or advice, stronger evidence, sentences that carry a verdict.
 - **The bottom line** is the best answer-bearing sentence among the most relevant ones
   (the value asked for, or an outcome or recommendation), from the strongest source that
-  states it; a secondary source only when no primary one does. A question whether to
+  states it; a secondary source only when no primary one does, and a sentence saying
+  what was known at some past time only when nothing current does. A question whether to
   treat also gets the sentence stating how certain the evidence is, when one is at hand.
 - **Evidence** follows by maximal marginal relevance (Carbonell & Goldstein 1998,
   https://doi.org/10.1145/290941.291025): each next sentence is relevant and unlike those
@@ -194,7 +195,7 @@ def choose_lead(
         fitting = [c for c in fitting if states_count(c.text, counted)] or fitting
     near = fitting or [c for c in eligible if rank[id(c)] >= best - LEAD_MARGIN]
     primary = [c for c in near if not c.secondary] or near
-    bearing = primary
+    bearing = [c for c in primary if not sentences.dated(c.text)] or primary
 
     def merit(c: Candidate) -> tuple[float, int]:
         return (rank[id(c)], c.strength)

@@ -170,6 +170,19 @@ def cautions(sentence: str) -> bool:
     return _CAUTIONS.search(sentence.strip()) is not None
 
 
+def dated(sentence: str) -> bool:
+    """True when the sentence says what was known at some past time ("At the time of the
+    2012 review, ...", "Until recently ..."): later evidence may have overtaken it, so it
+    is evidence, not a bottom line."""
+    return _DATED.match(sentence) is not None
+
+
+_DATED = re.compile(
+    r"\s*(?:at the time\b|at that time|until (?:recently|then|\d{4})|previously|formerly|as of \d{4})",
+    re.I,
+)
+
+
 def continues(sentence: str) -> bool:
     """True when the sentence continues the one before it ("Patients also needed ...")."""
     return _CONTINUES.search(sentence.strip()) is not None

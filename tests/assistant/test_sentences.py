@@ -66,6 +66,21 @@ def test_a_continuation_adds_to_the_sentence_before(sentence: str, expected: boo
 
 
 @pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("At the time of the 2012 review, the evidence rested on a single trial.", True),
+        ("Until recently, no randomised trial had been done.", True),
+        ("Previously, the drug was thought to be safe.", True),
+        ("In 2009, the drug was tested in a trial of 26 patients.", False),
+        ("At times, the neuropathy progresses quickly.", False),
+        ("In the 2009 trial, the drug was well tolerated.", False),
+    ],
+)
+def test_a_dated_sentence_says_what_was_known_at_a_past_time(sentence: str, expected: bool) -> None:
+    assert sentences.dated(sentence) is expected
+
+
+@pytest.mark.parametrize(
     ("section", "weight"),
     [
         ("Results", 1),
