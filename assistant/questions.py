@@ -30,6 +30,14 @@ _ASKS = {
     "age": re.compile(
         r"\b(?:at what age|what age|how old|(?:mean|median|average|typical|usual) age (?:at|of))\b", re.I
     ),
+    # What a study did rather than found: its outcome measures, who could enter, its design,
+    # which its Methods state. "Was the primary outcome met?" asks what it found.
+    "design": re.compile(
+        r"\b(?:what|which)\b[^?]{0,60}?\b(?:(?:primary|secondary|main) (?:outcome|end ?point)s?|"
+        r"outcome (?:measure|scale)s?|(?:inclusion|exclusion|entry|eligibility) criteria|design)\b"
+        r"|\bwhat did (?:the )?(?:patients|participants|subjects) need\b|\bwho (?:was|were|could be) (?:eligible|enrolled)\b",
+        re.I,
+    ),
     "number": re.compile(
         r"\b(how many|how much|how common|how often|how frequent|how frequently|what proportion|what percentage|what fraction|"
         r"what share|percent|percentage|proportion|prevalence|how likely|what rate|rate of|number of|incidence|"
@@ -51,6 +59,14 @@ _PROVIDES = {
         r"|\b(?:third|fourth|fifth|sixth|seventh|eighth|ninth) decade\b|\b(?:forties|fifties|sixties|seventies|eighties)\b",
         re.I,
     ),
+    "design": re.compile(
+        # "The primary outcome was the number improved", not "the primary outcome was not met".
+        r"\b(?:outcome|end ?point)s?(?: measures?)?(?: of [^,.;]{0,60}?)? (?:was|were|is|are) "
+        r"(?!(?:not|significant|met|negative|positive|reached|achieved|similar)\b)"
+        r"|\b(?:outcome (?:measures?|scales?)|(?:inclusion|exclusion|entry|eligibility) criteria|eligible|to enter|"
+        r"needed|required|enrolled|randomi[sz]ed (?:to|between)|measured (?:by|with|on)|assessed (?:by|with|on))\b",
+        re.I,
+    ),
     "number": re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I),
 }
 # Reference markers the seed documents carry: "[ 1 ]", "[1]", and trailing " 2." / " 2, 3."
@@ -60,8 +76,8 @@ _MARKERS = re.compile(
 
 
 def asked_type(question: str) -> str | None:
-    """``dose``, ``duration``, ``age`` or ``number`` when the question asks for one, else None."""
-    for kind in ("dose", "duration", "age", "number"):
+    """``dose``, ``duration``, ``age``, ``design`` or ``number`` when the question asks for one, else None."""
+    for kind in ("dose", "duration", "age", "design", "number"):
         if _ASKS[kind].search(question):
             return kind
     return None

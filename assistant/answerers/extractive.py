@@ -332,6 +332,7 @@ class ExtractiveAnswerer:
                 "dose": "a dose",
                 "duration": "a duration or interval",
                 "age": "an age",
+                "design": "the study's design (its outcome measures or entry criteria)",
                 "number": "a number or proportion",
             }
             return (

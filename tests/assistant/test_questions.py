@@ -22,6 +22,10 @@ from assistant.questions import asked_type, provides, statement_from_quote
         ("What is the median age at diagnosis?", "age"),
         ("Is older age a risk factor?", None),
         ("What cut-off defines a positive test?", "number"),
+        ("What was the primary outcome of the 2009 trial?", "design"),
+        ("What did patients need to enter the trial?", "design"),
+        ("Which outcome measures did the review use?", "design"),
+        ("Was the primary outcome met?", None),  # what the trial found, not what it measured
     ],
 )
 def test_asked_type(question: str, kind: str | None) -> None:
@@ -48,6 +52,22 @@ def test_an_age_is_a_number_of_years_said_as_an_age() -> None:
         "Patients were followed for 8.5 years.",
     ):
         assert not provides(sentence, "age"), sentence
+
+
+def test_a_design_sentence_says_what_was_measured_or_who_could_enter() -> None:
+    for sentence in (
+        "The primary outcome of the review was the number of participants improved in disability.",
+        "The primary outcome of the trial was an improvement of at least 1 point at month 8.",
+        "To enter the trial, patients needed a sensory score of at least 4.",
+        "Patients were randomised to rituximab or placebo.",
+    ):
+        assert provides(sentence, "design"), sentence
+    for sentence in (
+        "In the trial, the primary outcome was not significant in the intention-to-treat analysis.",
+        "No immunotherapy is supported by adequate randomised evidence.",
+        "The trial was negative on its primary outcome.",
+    ):
+        assert not provides(sentence, "design"), sentence
 
 
 def test_words_like_half_count_as_numbers() -> None:
