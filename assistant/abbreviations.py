@@ -7,7 +7,7 @@ shortest run of preceding words whose characters contain SF's letters in order, 
 first letter of SF starting a word. https://psb.stanford.edu/psb-online/proceedings/psb03/schwartz.pdf
 
 Only domain-free knowledge lives here (plain-language question words, British and
-American spellings, research-design abbreviations). A corpus's own synonyms come from
+American spellings, research-design and laboratory abbreviations such as "Ab"). A corpus's own synonyms come from
 its ``lexicon.yaml`` (``ingest.lexicon``).
 """
 
@@ -59,6 +59,8 @@ RESEARCH: tuple[tuple[str, ...], ...] = (
         "randomized trial",
         "randomised trial",
     ),
+    ("antibody", "Ab"),
+    ("antibodies", "Abs"),
 )
 
 # Plain-language question words mapped to the words papers use for the same idea, so
@@ -77,7 +79,10 @@ INTENTS: tuple[tuple[str, ...], ...] = (
         "works",
         "improve",
         "improved",
+        "worth trying",
+        "worthwhile",
     ),
+    ("elevated", "raised"),
     ("prevalence", "proportion", "frequency", "percentage", "how common", "how frequent", "how often"),
     ("prognosis", "long-term outcome", "outlook", "course"),
     ("adverse events", "side effects", "safety", "harms", "toxicity"),

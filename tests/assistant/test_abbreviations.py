@@ -73,3 +73,12 @@ def test_expansion_goes_both_ways() -> None:
     syn = Synonyms([("RTX", "rituximab")])
     assert "rituximab" in syn.expand("Does RTX help?")
     assert "RTX" in syn.expand("Does rituximab help?")
+
+
+def test_plain_clinical_words_reach_the_papers_wording() -> None:
+    from assistant.abbreviations import Synonyms
+
+    synonyms = Synonyms.for_corpus([])
+    expanded = synonyms.expand("Can Ab levels be raised in this neuropathy?").lower()
+    assert "antibody" in expanded and "elevated" in expanded
+    assert "effective" in synonyms.expand("Is it worth trying?").lower()
