@@ -83,17 +83,22 @@ def split_premise(question: str) -> Premise:
 def _asserts(clause: str) -> bool:
     """True when the clause states something (has a verb of being or a finite verb),
     rather than naming a condition ("given the cost" is not a premise)."""
-    return bool(
-        re.search(
-            r"\b(is|are|was|were|has|have|had|works?|helps?|cures?|causes?|shows?|showed|proves?|proven|"
-            r"means|needs?|requires?|does|do|did|can|cannot|will|always|never|must|met|led|fell|rose|"
-            r"found|made|became|gave|took|responds?|improves?|predicts?|correlates?|leads?|occurs?|"
-            r"affects?|reduces?|increases?|worsens?|remains?|tends?|depends?|indicates?|suggests?)\b"
-            r"|\w+(?:ed|es)\b",
-            clause,
-            re.I,
-        )
-    )
+    return bool(_VERB.search(clause) or _REGULAR_VERB.search(clause))
+
+
+_VERB = re.compile(
+    r"\b(is|are|was|were|has|have|had|works?|helps?|cures?|causes?|shows?|showed|proves?|proven|"
+    r"means|needs?|requires?|does|do|did|can|cannot|will|always|never|must|met|led|fell|rose|"
+    r"found|made|became|gave|took|responds?|improves?|predicts?|correlates?|leads?|occurs?|"
+    r"affects?|reduces?|increases?|worsens?|remains?|tends?|depends?|indicates?|suggests?|"
+    # Nouns too in their base form ("the benefit", "a stop"): only the -s form counts.
+    r"prevents?|halts?|exceeds?|outweighs?|outperforms?|stops|slows|protects|lowers|benefits|"
+    r"rules out|confirms|targets|blocks|binds|clears|develops|persists|lasts|begins|starts|"
+    r"appears|presents|spreads|attacks|damages|spares|lacks|keeps|makes|gets|goes|comes|stays)\b"
+    r"|\b(?:usually|typically|mostly|mainly|always|never|often|rarely|generally|reliably)\s+\w+s\b",
+    re.I,
+)
+_REGULAR_VERB = re.compile(r"\w+(?:ed|es)\b")
 
 
 def _tidy(clause: str) -> str:

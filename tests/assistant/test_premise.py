@@ -32,6 +32,16 @@ from assistant.premise import premise_subject, split_premise
             "can I skip nerve conduction?",
         ),
         ("Is it true that plasma exchange cures it?", "Plasma exchange cures it", None),
+        (
+            "Since long-term therapy prevents disability, should every patient stay on it?",
+            "Long-term therapy prevents disability",
+            "should every patient stay on it?",
+        ),
+        (
+            "As the disease mostly spares young adults, should I look for another cause?",
+            "The disease mostly spares young adults",
+            "should I look for another cause?",
+        ),
     ],
 )
 def test_a_premise_is_split_from_the_question(question: str, premise: str, rest: str | None) -> None:
@@ -49,6 +59,8 @@ def test_a_premise_is_split_from_the_question(question: str, premise: str, rest:
         "Because of the tremor, what should I do?",
         "Assuming that IVIg fails, what is the next option?",
         "Does rituximab help?",
+        "Since last year, how many trials were done?",  # "last" is no verb here
+        "Given the benefit of IVIg, should I use it?",  # nor "benefit"
     ],
 )
 def test_a_clause_that_asserts_nothing_is_not_a_premise(question: str) -> None:
