@@ -54,6 +54,33 @@ KINDS: tuple[tuple[str, re.Pattern[str], tuple[tuple[str, str], ...]], ...] = (
         ),
     ),
     (
+        "benefit-harm",
+        re.compile(
+            r"\b(benefits? and (?:the )?(?:risks?|harms?)|(?:risks?|harms?) and (?:the )?benefits?|pros and cons|"
+            r"risk[- ]benefit|benefit[- ]risk|worth the risks?)\b",
+            re.I,
+        ),
+        (
+            ("benefit", "treatment benefit response improvement"),
+            ("durability", "how long the benefit lasts, short-lived"),
+            ("harms", "adverse events side-effects deaths related to treatment"),
+            ("certainty", "certainty quality of the evidence trials"),
+        ),
+    ),
+    (
+        "evidence",
+        re.compile(
+            r"\b(summar\w*|overview|what is known|state of (?:the )?evidence|(?:the )?evidence (?:on|for|about|base))\b",
+            re.I,
+        ),
+        (
+            ("trials", "randomised controlled trial results primary outcome"),
+            ("observational", "cohort case series response rate"),
+            ("certainty", "certainty quality of the evidence"),
+            ("harms", "adverse effects worsening"),
+        ),
+    ),
+    (
         "compare",
         re.compile(r"\b(compare\w*|comparison|versus|vs\.?|better than|differ\w* between)\b", re.I),
         (

@@ -156,3 +156,32 @@ def test_a_dose_stated_only_in_a_trials_methods_is_found_not_refused(assistant) 
     answer = assistant.ask("What dose of rituximab is used in anti-MAG neuropathy?")
     assert not answer.refused, answer.refusal_reason
     assert re.search(r"\d+\s*mg", answer.lead_citations[0].quote)
+
+
+def test_a_question_about_a_trials_design_leads_with_the_sentence_defining_it(assistant) -> None:
+    """ "What was the primary outcome?" asks what the trial measured (its Methods), not
+    whether the outcome was met."""
+    from assistant.questions import provides
+
+    answer = assistant.ask("What was the primary outcome of the Dalakas 2009 rituximab trial?")
+    lead = answer.lead_citations[0]
+    assert lead.source_id.startswith("dalakas2009")
+    assert provides(lead.quote, "design"), lead.quote
+
+
+def test_a_synthesis_question_also_searches_its_best_documents_findings(assistant) -> None:
+    from assistant.pipeline import FINDINGS_DOCUMENTS
+    from assistant.sentences import section_weight
+
+    question = "What are the benefits and the risks of immune therapy in anti-MAG neuropathy?"
+    passages = assistant.retrieve(question)
+    retrieved = {p.chunk_id for p in passages}
+    kb = assistant.kb
+    best = list(dict.fromkeys(p.source.id for p in passages))[:FINDINGS_DOCUMENTS]
+    findings = [
+        kb.passage(row).chunk_id
+        for doc in best
+        for row in kb.generation.rows_of(doc)
+        if section_weight(kb.passage(row).section) > 0
+    ]
+    assert findings and set(findings) <= retrieved

@@ -1,0 +1,32 @@
+"""The kinds of synthesis question and their facets (assistant.facets): pure functions."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.facets import facets, kind_of
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How should I work him up?", "work-up"),
+        ("Should I treat a mildly affected patient?", "treat"),
+        ("Taken together, what are the benefits and the risks of immune therapy?", "benefit-harm"),
+        ("What are the pros and cons of plasma exchange?", "benefit-harm"),
+        ("Summarise the evidence on drug X, from trials and cohorts.", "evidence"),
+        ("What is the evidence base for drug X?", "evidence"),
+        ("Compare drug X and drug Y.", "compare"),
+        ("What is the long-term outlook?", "outlook"),
+        ("What dose of drug X is used?", None),
+        ("Does drug X help?", None),
+    ],
+)
+def test_kind_of(question: str, kind: str | None) -> None:
+    assert kind_of(question) == kind
+
+
+def test_every_facet_query_names_the_subject() -> None:
+    found = facets("What are the benefits and risks of drug X?", "zorbel disease")
+    assert [f.name for f in found] == ["benefit", "durability", "harms", "certainty"]
+    assert all(f.query.startswith("zorbel disease ") for f in found)
