@@ -303,12 +303,20 @@ def off_topic(
     ]
     if not conditions:
         return tuple(unknown) if unknown and len(unknown) == len(_acronyms(question)) else None
-    if any(topics.is_subject(c) for c in conditions):
-        return None
     # A question about the corpus's own subject in a neighbouring condition ("do anti-MAG
     # antibodies occur in CIDP?") is the corpus's to answer, or to refuse for lack of support.
     named = {s for c in conditions for s in stems(c.text)}
-    if (set(stems(question)) - named) & topics.core:
+    about_subject = bool((set(stems(question)) - named) & topics.core)
+    # A question first about a condition no source even mentions ("POEMS syndrome") is
+    # not answered from a generic condition beside it ("... with a demyelinating neuropathy").
+    first = conditions[0]
+    if (
+        not about_subject
+        and not set(first.specific) & (topics.known | lexicon)
+        and compact(first.text) not in tokens
+    ):
+        return (first.text,)
+    if any(topics.is_subject(c) for c in conditions) or about_subject:
         return None
     return tuple(c.text for c in conditions)
 

@@ -110,6 +110,19 @@ def test_a_neighbouring_or_unrelated_condition_is_out_of_scope(topics, question:
     assert any(named in c.lower() for c in conditions)
 
 
+def test_a_condition_no_source_mentions_is_not_answered_from_a_generic_one_beside_it() -> None:
+    """A generic condition the corpus is about ("sarcoidosis") does not bring a question
+    first about one it never mentions into scope; named second, it is only context."""
+    question = (
+        "What level of serum X supports a diagnosis of Loeffler syndrome in a patient with sarcoidosis?"
+    )
+    assert off_topic(question, SARCOIDOSIS, {}) == ("Loeffler syndrome",)
+    assert (
+        off_topic("Does methotrexate help sarcoidosis in a patient with Loeffler syndrome?", SARCOIDOSIS, {})
+        is None
+    )
+
+
 def test_a_question_without_any_condition_is_left_to_the_support_check() -> None:
     assert off_topic("What dose was used in the trial?", SARCOIDOSIS, {}) is None
 
