@@ -206,12 +206,21 @@ _UNITS = {
 }
 
 
+# "10k" and "1.5k" as the sources write thousands ("10,000", "1,500").
+_THOUSANDS = re.compile(r"(?<![\w.,])(\d{1,3}(?:\.\d)?)\s?k(?![-\w])", re.I)
+
+
 def spell_out_units(question: str) -> str:
-    """Terse time units spelt out, as the sources write them: "disability at 10y?" ->
-    "disability at 10 years?", "6mo" -> "6 months", "1 wk" -> "1 week"."""
+    """Terse time units and thousands spelt out, as the sources write them: "disability
+    at 10y?" -> "disability at 10 years?", "6mo" -> "6 months", "1 wk" -> "1 week",
+    ">10k BTU" -> ">10,000 BTU"."""
     for unit, pattern in _UNITS.items():
         question = pattern.sub(partial(_count, unit), question)
-    return question
+    return _THOUSANDS.sub(_thousands, question)
+
+
+def _thousands(match: re.Match[str]) -> str:
+    return f"{round(float(match[1]) * 1000):,}"
 
 
 def _count(unit: str, match: re.Match[str]) -> str:

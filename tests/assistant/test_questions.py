@@ -137,5 +137,15 @@ def test_terse_time_units_are_spelt_out_and_nothing_else_changes() -> None:
     assert spell_out_units("disability % at 10y?") == "disability % at 10 years?"
     assert spell_out_units("after 6mo or 12 wks of RTX") == "after 6 months or 12 weeks of RTX"
     assert spell_out_units("relapse within 1y") == "relapse within 1 year"
-    for unchanged in ("the Dalakas 2009 trial", "y-axis", "MYD88 mutation", "IgM 3.5 g/L", "90Y-ibritumomab"):
+    assert spell_out_units("Is >10k BTU a meaningful cut-off?") == "Is >10,000 BTU a meaningful cut-off?"
+    assert spell_out_units("titres of 1.5k") == "titres of 1,500"
+    for unchanged in (
+        "the Dalakas 2009 trial",
+        "y-axis",
+        "MYD88 mutation",
+        "IgM 3.5 g/L",
+        "90Y-ibritumomab",
+        "vitamin K",
+        "a 10k-word note",
+    ):
         assert spell_out_units(unchanged) == unchanged
