@@ -92,7 +92,7 @@ KINDS: tuple[tuple[str, re.Pattern[str], tuple[tuple[str, str], ...]], ...] = (
     (
         "outlook",
         re.compile(
-            r"\b(prognosis|outlook|counsel\w*|long[- ]term|life expectancy|what to expect|natural history)\b",
+            r"\b(prognosis|outlook|counsel\w*|long[- ]term (?:outlook|outcomes?|course|prognosis)|life expectancy|what to expect|natural history)\b",
             re.I,
         ),
         (

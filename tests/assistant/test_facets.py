@@ -18,6 +18,7 @@ from assistant.facets import facets, kind_of
         ("What is the evidence base for drug X?", "evidence"),
         ("Compare drug X and drug Y.", "compare"),
         ("What is the long-term outlook?", "outlook"),
+        ("Long-term, were treated patients less impaired than untreated ones?", None),  # two groups compared
         ("What dose of drug X is used?", None),
         ("Does drug X help?", None),
     ],
