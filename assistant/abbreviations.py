@@ -83,6 +83,7 @@ INTENTS: tuple[tuple[str, ...], ...] = (
         "worthwhile",
     ),
     ("elevated", "raised"),
+    ("deaths", "death", "died", "mortality", "die", "kill", "fatal", "deadly", "life expectancy"),
     ("prevalence", "proportion", "frequency", "percentage", "how common", "how frequent", "how often"),
     ("prognosis", "long-term outcome", "outlook", "course"),
     ("adverse events", "side effects", "safety", "harms", "toxicity"),

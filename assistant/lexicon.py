@@ -14,10 +14,17 @@ _STEMMER = Stemmer.Stemmer("english")
 WORD = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 
+_ANY_CASE = re.compile(WORD.pattern, re.I)
+
+
 @lru_cache(maxsize=65536)
 def stems(text: str) -> tuple[str, ...]:
-    """Snowball stems of the words of ``text`` (lower-cased; hyphenated words kept whole)."""
-    return tuple(_STEMMER.stemWords(WORD.findall(text.lower())))
+    """Snowball stems of the words of ``text`` (lower-cased; hyphenated words kept whole).
+    An acronym (a word in capitals, "DADS") is kept as it is, lower-cased: stemmed, it
+    would be a word ("dad")."""
+    words = _ANY_CASE.findall(text)
+    stemmed = _STEMMER.stemWords([w.lower() for w in words])
+    return tuple(w.lower() if len(w) > 1 and w.isupper() else s for w, s in zip(words, stemmed, strict=True))
 
 
 def inverse_document_frequency(texts: Iterable[str]) -> tuple[dict[str, float], float]:

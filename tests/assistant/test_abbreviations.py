@@ -82,3 +82,4 @@ def test_plain_clinical_words_reach_the_papers_wording() -> None:
     expanded = synonyms.expand("Can Ab levels be raised in this neuropathy?").lower()
     assert "antibody" in expanded and "elevated" in expanded
     assert "effective" in synonyms.expand("Is it worth trying?").lower()
+    assert "deaths" in synonyms.expand("Is this disease going to kill him?").lower()
