@@ -74,6 +74,9 @@ class Citation(BaseModel):
     provenance: str | None = Field(
         default=None, description="Whose words the source text is: full-text, abstract or summary."
     )
+    superseded_by: str | None = Field(
+        default=None, description="Id of the corpus document that replaces this source (a review's update)."
+    )
     section: str = Field("", description="Section heading of the quoted passage.")
     context_before: str = Field("", description="The sentence before the quote in its passage.")
     context_after: str = Field("", description="The sentence after the quote in its passage.")

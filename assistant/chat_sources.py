@@ -100,6 +100,8 @@ def _card(n: int, group: list[Citation], key: str, positions: dict[int, int]) ->
     authors = format_authors(c.authors)
     journal = f"<em>{_e(c.journal)}</em> " if c.journal else ""
     secondary = f'<p class="cw-secondary-note">{SECONDARY_NOTE}</p>' if c.secondary else ""
+    if c.superseded_by:
+        secondary += f'<p class="cw-superseded-note">Superseded by a later version in the corpus: {_e(c.superseded_by)}.</p>'
     passages = "".join(_passage(q, key, positions[id(q)]) for q in group)
     return (
         f'<article class="cw-card cw-card-lvl-{c.evidence_level}{" cw-card-secondary" if c.secondary else ""}" '

@@ -156,6 +156,7 @@ def to_citations(ordered: list[CheckedClaim], numbers: dict[str, int]) -> list[C
                 evidence=evidence_label(s.study_type, s.kind),
                 secondary=s.is_secondary,
                 provenance=s.provenance,
+                superseded_by=s.superseded_by,
                 section=item.passage.section,
                 context_before=before,
                 context_after=after,

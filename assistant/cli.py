@@ -24,7 +24,7 @@ from ingest.settings import Settings
 logger = logging.getLogger("citewise")
 DEFAULT_CORPUS = Path("corpus")
 # What a maintainer checks first about a source; `sources --json` gives each (null when absent).
-SOURCE_FIELDS = ("pmid", "doi", "url", "authors", "journal", "provenance")
+SOURCE_FIELDS = ("pmid", "doi", "url", "authors", "journal", "provenance", "superseded_by")
 
 
 def _guard(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -231,7 +231,8 @@ def sources_command(ctx: click.Context, as_json: bool) -> None:
     """List the indexed documents: id, kind, year, title, chunks.
 
     With --json, each source also carries its pmid, doi, url, authors, journal,
-    study_type, provenance (null when the document has none) and the corpus file path.
+    study_type, provenance, superseded_by (null when the document has none) and the
+    corpus file path.
 
     Example: citewise sources --json
     """

@@ -62,6 +62,8 @@ def _note(c: Citation) -> str:
         parts.append(f"text in the citewise corpus: {PROVENANCE.get(c.provenance, c.provenance)}")
     if c.secondary:
         parts.append("secondary source")
+    if c.superseded_by:
+        parts.append(f"superseded by {c.superseded_by}")
     return "; ".join(parts)
 
 

@@ -26,6 +26,7 @@ class Source:
     provenance: str | None = None
     note: str | None = None
     has_markers: bool = False
+    superseded_by: str | None = None  # the id of the corpus document that replaces it
 
     @classmethod
     def from_meta(cls, meta: dict[str, Any]) -> Source:

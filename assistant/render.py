@@ -76,8 +76,9 @@ def format_reference(c: Citation) -> str:
         parts.append(f"doi: [{c.doi}]({doi_url(c.doi)}).")
     elif safe_url(c.url) and not c.pmid:
         parts.append(f"<{safe_url(c.url)}>")
+    superseded = f"superseded by {c.superseded_by}" if c.superseded_by else ""
     label = ", ".join(
-        x for x in (c.evidence or c.study_type or c.kind, PROVENANCE.get(c.provenance or "")) if x
+        x for x in (c.evidence or c.study_type or c.kind, PROVENANCE.get(c.provenance or ""), superseded) if x
     )
     return " ".join(p for p in parts if p) + f" — *{label}*"
 

@@ -9,8 +9,9 @@ Pure functions over scored candidate sentences (``Candidate``); no model, index 
   that state results or advice, stronger evidence, sentences that carry a verdict.
 - **The bottom line** is the best answer-bearing sentence among the most relevant ones
   (the value asked for, or an outcome or recommendation), from the strongest source that
-  states it; a secondary source only when no primary one does, and a sentence saying
-  what was known at some past time only when nothing current does. A question whether to
+  states it; a secondary source only when no primary one does, and a superseded source
+  (``superseded_by``: an earlier version of a review) or a sentence saying what was
+  known at some past time only when nothing current does. A question whether to
   treat also gets the sentence stating how certain the evidence is, when one is at hand.
 - **Evidence** follows by maximal marginal relevance (Carbonell & Goldstein 1998,
   https://doi.org/10.1145/290941.291025): each next sentence is relevant and unlike those
@@ -102,6 +103,11 @@ class Candidate:
         return self.passage.source.is_secondary
 
     @property
+    def superseded(self) -> bool:
+        """True when a later corpus document replaces its source (a review's update)."""
+        return self.passage.source.superseded_by is not None
+
+    @property
     def quality(self) -> float:
         """The tie-breaking bonus: section, evidence level, verdict."""
         return SECTION_WEIGHT * self.section + EVIDENCE_WEIGHT * self.strength + VERDICT_WEIGHT * self.verdict
@@ -157,18 +163,19 @@ def word_overlap(a: str, b: str) -> float:
 
 
 def keep_stronger(candidates: list[Candidate], rank: dict[int, float]) -> list[Candidate]:
-    """Drop a sentence when one from a stronger source says the same thing (relevance
-    breaks ties), and secondary sentences that a primary sentence already covers."""
+    """Drop a sentence when one from a stronger source says the same thing (a source a
+    later one supersedes is the weaker; relevance breaks ties), and secondary sentences
+    that a primary sentence already covers."""
     primary = [c for c in candidates if not c.secondary]
     kept = []
+
+    def weakness(c: Candidate) -> tuple[bool, int, float]:
+        return c.superseded, -c.strength, -rank[id(c)]
+
     for c in candidates:
         if c.secondary and any(float(c.vector @ p.vector) > SECONDARY_OVERLAP for p in primary):
             continue
-        stronger = (
-            o
-            for o in candidates
-            if o is not c and same_claim(c, o) and (-o.strength, -rank[id(o)]) < (-c.strength, -rank[id(c)])
-        )
+        stronger = (o for o in candidates if o is not c and same_claim(c, o) and weakness(o) < weakness(c))
         if next(stronger, None) is None:
             kept.append(c)
     return kept
@@ -195,7 +202,8 @@ def choose_lead(
         fitting = [c for c in fitting if states_count(c.text, counted)] or fitting
     near = fitting or [c for c in eligible if rank[id(c)] >= best - LEAD_MARGIN]
     primary = [c for c in near if not c.secondary] or near
-    bearing = [c for c in primary if not sentences.dated(c.text)] or primary
+    current = [c for c in primary if not c.superseded] or primary
+    bearing = [c for c in current if not sentences.dated(c.text)] or current
 
     def merit(c: Candidate) -> tuple[float, int]:
         return (rank[id(c)], c.strength)
@@ -212,7 +220,11 @@ def choose_lead(
         sure = [
             c
             for c in eligible
-            if c.certainty and c is not lead and rank[id(c)] >= best - MARGIN and not same_claim(c, lead)
+            if c.certainty
+            and c is not lead
+            and rank[id(c)] >= best - MARGIN
+            and not same_claim(c, lead)
+            and not (c.superseded or sentences.dated(c.text))
         ]
         if sure:
             chosen.append(max(sure, key=lambda c: rank[id(c)] + c.quality))

@@ -65,11 +65,14 @@ class FrontMatter(BaseModel):
     provenance: Provenance | None = None
     note: str | None = None
     markers: dict[str, str | None] | None = None
+    superseded_by: str | None = Field(
+        None, description="Id of the corpus document that replaces this one (a review's update)."
+    )
 
-    @field_validator("id")
+    @field_validator("id", "superseded_by")
     @classmethod
-    def _slug(cls, value: str) -> str:
-        if not _ID.match(value):
+    def _slug(cls, value: str | None) -> str | None:
+        if value is not None and not _ID.match(value):
             raise ValueError("must be a slug of lowercase letters, digits and '-'")
         return value
 

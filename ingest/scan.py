@@ -135,6 +135,7 @@ def read_corpus(root: Path) -> Corpus:
         except OSError as exc:
             problems.append(f"{path}: cannot read: {exc.strerror or exc}")
     problems.extend(books.problems)
+    problems.extend(_successor_problems(books.documents))
     if problems:
         raise CorpusError(summarise(problems))
     if not books.documents:
@@ -142,6 +143,21 @@ def read_corpus(root: Path) -> Corpus:
     for line in books.skipped:
         logger.info("skipped duplicate record %s", line)
     return Corpus(books.documents, books.skipped)
+
+
+def _successor_problems(documents: list[Document]) -> list[str]:
+    """``superseded_by`` naming no document of the corpus, or the document itself."""
+    ids = {doc.id for doc in documents}
+    problems = []
+    for doc in documents:
+        successor = doc.meta.superseded_by
+        if successor == doc.id:
+            problems.append(f"{doc.path}: superseded_by names the document itself ('{successor}')")
+        elif successor is not None and successor not in ids:
+            problems.append(
+                f"{doc.path}: superseded_by '{successor}' is not the id of any document in the corpus"
+            )
+    return problems
 
 
 class _Books:

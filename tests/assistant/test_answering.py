@@ -185,3 +185,17 @@ def test_a_synthesis_question_also_searches_its_best_documents_findings(assistan
         if section_weight(kb.passage(row).section) > 0
     ]
     assert findings and set(findings) <= retrieved
+
+
+def test_a_superseded_review_answers_only_what_is_asked_of_it_and_says_it_is_superseded(assistant) -> None:
+    """lunn2012-cochrane is marked ``superseded_by: lunn2016-cochrane`` in the corpus."""
+    asked = assistant.ask("What did the Lunn 2012 Cochrane review conclude about rituximab?")
+    old = [c for c in asked.citations if c.source_id == "lunn2012-cochrane"]
+    assert old and all(c.superseded_by == "lunn2016-cochrane" for c in old)
+    assert "superseded by lunn2016-cochrane" in asked.answer
+    for question in (
+        "Does rituximab help anti-MAG neuropathy?",
+        "What is the randomised evidence for rituximab in anti-MAG neuropathy?",
+    ):
+        answer = assistant.ask(question)
+        assert all(c.source_id != "lunn2012-cochrane" for c in answer.lead_citations), question

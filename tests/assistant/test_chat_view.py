@@ -144,6 +144,13 @@ def test_secondary_sources_and_provenance_are_marked() -> None:
     assert "not the publication&#x27;s words" in panel
 
 
+def test_a_superseded_source_is_marked_on_its_card() -> None:
+    plain = make_answer(citations=[make_citation()])
+    old = make_answer(citations=[make_citation(superseded_by="doe2024-update")])
+    assert "cw-superseded-note" not in sources_html(plain)
+    assert "Superseded by a later version in the corpus: doe2024-update." in sources_html(old)
+
+
 def test_each_quote_is_highlighted_inside_the_sentences_around_it() -> None:
     answer = make_answer()
     panel = sources_html(answer)

@@ -23,7 +23,7 @@ def test_sources_json_gives_what_a_maintainer_checks_first(
     assert set(rows) == set(documents)
     for doc_id, doc in documents.items():
         row = rows[doc_id]
-        for field in ("pmid", "doi", "url", "journal", "study_type", "provenance"):
+        for field in ("pmid", "doi", "url", "journal", "study_type", "provenance", "superseded_by"):
             assert row[field] == getattr(doc.meta, field)
         assert row["authors"] == doc.meta.authors and row["path"] == doc.path
     assert rows["test-trial"]["pmid"] == "1" and rows["test-trial"]["journal"] == "Test Trials"

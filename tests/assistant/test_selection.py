@@ -24,6 +24,7 @@ def candidate(
     *,
     doc: str = "trial",
     study_type: str = "rct",
+    superseded_by: str | None = None,
     similarity: float = 0.6,
     vector: tuple[float, ...] = (1.0, 0.0, 0.0),
     start: int = 0,
@@ -33,7 +34,7 @@ def candidate(
     passage = Passage(
         chunk_id=f"{doc}#0000",
         row=0,
-        source=source(doc, study_type),
+        source=replace(source(doc, study_type), superseded_by=superseded_by),
         section="Results",
         start=0,
         end=500,
@@ -111,6 +112,18 @@ def test_what_was_known_at_a_past_time_does_not_lead_when_a_current_statement_is
     assert selection.choose_lead([dated, current], rank, asked=None, treat=False)[0] is current
     # Alone, it still answers.
     assert selection.choose_lead([dated], {id(dated): 0.8}, asked=None, treat=False)[0] is dated
+
+
+def test_a_superseded_review_does_not_lead_and_gives_way_to_the_same_claim_elsewhere() -> None:
+    old = candidate("No treatment is supported by trials.", doc="review-2012", superseded_by="review-2016")
+    new = candidate(
+        "Rituximab did not improve the primary outcome.", doc="review-2016", vector=(0.0, 1.0, 0.0)
+    )
+    rank = {id(old): 0.80, id(new): 0.70}
+    assert selection.choose_lead([old, new], rank, asked=None, treat=False)[0] is new
+    same = candidate("No treatment is supported by trials.", doc="cohort", strength=3)
+    rank[id(same)] = 0.5
+    assert selection.keep_stronger([old, same], rank) == [same]  # weaker evidence, but current
 
 
 def test_a_question_asking_for_a_value_leads_with_a_sentence_giving_it() -> None:

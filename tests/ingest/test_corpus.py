@@ -209,3 +209,16 @@ def test_markdown_id_must_equal_the_file_name(tmp_path: Path) -> None:
     (tmp_path / "other-name.md").write_text(front_matter() + "Body.\n")
     with pytest.raises(CorpusError, match="'id' is 'test-doc' but the file is named other-name.md"):
         load_corpus(tmp_path)
+
+
+def test_superseded_by_must_name_another_document_of_the_corpus(small_corpus: Path) -> None:
+    trial = small_corpus / "research" / "test-trial.md"
+    body = trial.read_text(encoding="utf-8").split("---\n", 2)[2]
+    trial.write_text(front_matter(id="test-trial", superseded_by="test-guideline") + body, encoding="utf-8")
+    documents = {d.id: d for d in load_corpus(small_corpus)}
+    assert documents["test-trial"].meta.superseded_by == "test-guideline"
+    for successor, fragment in (("no-such-doc", "is not the id of any document"), ("test-trial", "itself")):
+        trial.write_text(front_matter(id="test-trial", superseded_by=successor) + body, encoding="utf-8")
+        with pytest.raises(CorpusError) as caught:
+            load_corpus(small_corpus)
+        assert str(trial) in str(caught.value) and fragment in str(caught.value)
