@@ -153,7 +153,7 @@ _STOP = frozenset(
     """a an the and or of in on for to with without by at from is are was were be been has have had do does did
     how what which when where who whom why should would could can may might must will shall i we you he she they it
     him her them this that these those my our your his their me us about into than then there here also just
-    patient patients man woman year years old new newly""".split()
+    patient patients man woman year years old new newly many much""".split()
 )
 
 

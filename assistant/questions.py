@@ -38,10 +38,14 @@ _ASKS = {
         r"|\bwhat did (?:the )?(?:patients|participants|subjects) need\b|\bwho (?:was|were|could be) (?:eligible|enrolled)\b",
         re.I,
     ),
+    # "What fraction ...?" asks for a share, which a cohort's size is not.
+    "proportion": re.compile(
+        r"\b(how common|how often|how frequent|how frequently|what proportion|what percentage|what fraction|"
+        r"what share|percent|percentage|proportion|prevalence|how likely|what rate|rate of|incidence)\b",
+        re.I,
+    ),
     "number": re.compile(
-        r"\b(how many|how much|how common|how often|how frequent|how frequently|what proportion|what percentage|what fraction|"
-        r"what share|percent|percentage|proportion|prevalence|how likely|what rate|rate of|number of|incidence|"
-        r"how large|how big|sample size|what (?:cut-?off|threshold))\b"
+        r"\b(how many|how much|number of|how large|how big|sample size|what (?:cut-?off|threshold))\b"
         # "how were patients spread across the bands?" asks for shares
         r"|\b(distributed|spread|split)\s+(across|among|between|over)\b|\bdistribution of\b",
         re.I,
@@ -67,6 +71,10 @@ _PROVIDES = {
         r"needed|required|enrolled|randomi[sz]ed (?:to|between)|measured (?:by|with|on)|assessed (?:by|with|on))\b",
         re.I,
     ),
+    "proportion": re.compile(
+        rf"\d\s*%|\bper ?cent\b|\b\d+\s+(?:of|out of|in)\s+(?:the\s+)?\d+\b|\b(?:{_NUMBER_WORDS}|all|none|no one|every)\b",
+        re.I,
+    ),
     "number": re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I),
 }
 # Reference markers the seed documents carry: "[ 1 ]", "[1]", and trailing " 2." / " 2, 3."
@@ -76,8 +84,9 @@ _MARKERS = re.compile(
 
 
 def asked_type(question: str) -> str | None:
-    """``dose``, ``duration``, ``age``, ``design`` or ``number`` when the question asks for one, else None."""
-    for kind in ("dose", "duration", "age", "design", "number"):
+    """``dose``, ``duration``, ``age``, ``design``, ``proportion`` or ``number`` when the question asks for
+    one, else None."""
+    for kind in ("dose", "duration", "age", "design", "proportion", "number"):
         if _ASKS[kind].search(question):
             return kind
     return None
@@ -171,8 +180,9 @@ def split_question(question: str) -> list[str]:
 def resolve_parts(parts: list[str], named: Callable[[str], list[str]] | None = None) -> list[str]:
     """Each part as it is searched and scored: a later part that names nothing itself
     ("what was its primary endpoint?", "and do different results mean different things?")
-    gets the earlier parts' names appended. Names are capitalised words ("Léger", "IVIg")
-    and whatever ``named`` finds (a knowledge base's conditions, drugs and tests, which are
+    gets the earlier parts' names appended, and one that points back ("was it met?") the
+    previous part's content words too. Names are capitalised words ("Léger", "IVIg") and
+    whatever ``named`` finds (a knowledge base's conditions, drugs and tests, which are
     seldom capitalised).
 
     [“How many patients were in the Léger trial”, “what was its primary endpoint?”] ->
@@ -182,14 +192,21 @@ def resolve_parts(parts: list[str], named: Callable[[str], list[str]] | None = N
     def names_in(text: str) -> list[str]:
         return [*_names(text), *(named(text) if named else ())]
 
+    from assistant.facets import subject_words
+
     out: list[str] = []
     for i, part in enumerate(parts):
         if i and not names_in(part):
             earlier = list(dict.fromkeys(n for p in parts[:i] for n in names_in(p)))
+            if _POINTS_BACK.search(part):  # "was it met?": what "it" is, from the part before
+                earlier = list(dict.fromkeys([*earlier, *subject_words(parts[i - 1]).split()]))
             if earlier:
                 part = f"{part} ({' '.join(earlier)})"
         out.append(part)
     return out
+
+
+_POINTS_BACK = re.compile(r"\b(?:it|its|they|their|this|that|these|those)\b", re.I)
 
 
 def _names(text: str) -> list[str]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistant import selection, sentences
 from assistant.abbreviations import Synonyms
@@ -223,14 +223,20 @@ class ExtractiveAnswerer:
         claims: list[tuple[Candidate, Role, int]] = []
         if premise:
             claims += [(c, "premise", 0) for c in self._premise(premise, passages)]
-        reasons = []
-        for i, part in enumerate(
-            resolve_parts(parts, self.kb.named_terms)
-        ):  # "its" in a later part: the earlier names
+        # Every part's bottom line first, then each part's evidence: a sentence that answers
+        # a later part ("... and was it met?") is not taken as an earlier part's evidence.
+        taken = [c for c, _, _ in claims]
+        plans = []
+        for part in resolve_parts(parts, self.kb.named_terms):  # "its" in a later part: the earlier names
             scored = self.candidates(f"{part} {premise}" if premise else part, passages)
-            chosen, lead_count, reason = self._part(part, scored, per_part, taken=[c for c, _, _ in claims])
-            claims += [(c, "lead" if k < lead_count else "evidence", i) for k, c in enumerate(chosen)]
-            reasons.append(reason)
+            plan = self._lead(part, scored, taken)
+            taken += plan.lead
+            plans.append(plan)
+        for i, plan in enumerate(plans):
+            evidence = self._evidence(plan, per_part - len(plan.lead), taken) if plan.lead else []
+            taken += evidence
+            claims += [(c, "lead", i) for c in plan.lead] + [(c, "evidence", i) for c in evidence]
+        reasons = [plan.reason for plan in plans]
         if not any(role != "premise" for _, role, _ in claims):
             if claims:  # only the premise could be checked: it leads, as the answer's bottom line
                 claims = [(c, "lead" if k == 0 else "premise", 0) for k, (c, _, _) in enumerate(claims)]
@@ -242,18 +248,15 @@ class ExtractiveAnswerer:
             premise=premise,
         )
 
-    def _part(
-        self, part: str, scored: list[Candidate], limit: int, taken: list[Candidate]
-    ) -> tuple[list[Candidate], int, str | None]:
-        """The chosen sentences for one part (bottom line first), how many of them are the
-        bottom line, and why there are none."""
+    def _lead(self, part: str, scored: list[Candidate], taken: list[Candidate]) -> _Plan:
+        """One part's bottom line, what its evidence is chosen from, or why it has none."""
         asked = asked_type(part)
         reason = self._refusal(part, scored, asked)
         if reason:
-            return [], 0, reason
+            return _Plan(part, scored, reason=reason)
         question = self._question(part)
         eligible, rank = selection.eligible_candidates(scored, question)
-        fresh = [c for c in scored if not any(_same_place(c, t) or selection.same_claim(c, t) for t in taken)]
+        fresh = [c for c in scored if not _taken(c, taken)]
         eligible = [c for c in eligible if c in fresh]
         if asked is not None:  # a sentence giving the value asked for is always eligible
             fitting = sorted(
@@ -261,7 +264,7 @@ class ExtractiveAnswerer:
             )
             eligible += [c for c in fitting[:2] if c not in eligible]
         if not eligible:
-            return [], 0, REFUSAL
+            return _Plan(part, scored, reason=REFUSAL)
         if self.features.bottom_line:
             lead = selection.choose_lead(
                 eligible,
@@ -273,12 +276,15 @@ class ExtractiveAnswerer:
             )
         else:  # the likeliest sentence, whatever it says
             lead = [max(eligible, key=lambda c: rank[id(c)])]
-        main = {_place(c): rank[id(c)] for c in scored if id(c) in rank}
-        covered = self._facets(part, scored_passages(scored), [*taken, *lead], limit - len(lead), main)
-        evidence = selection.choose_evidence(
-            eligible, rank, [*taken, *lead, *covered], limit - len(lead) - len(covered)
-        )
-        return [*lead, *covered, *evidence], len(lead), None
+        return _Plan(part, scored, eligible, rank, lead)
+
+    def _evidence(self, plan: _Plan, limit: int, taken: list[Candidate]) -> list[Candidate]:
+        """Up to ``limit`` sentences supporting one part's bottom line: the likeliest on each
+        facet a synthesis question asks about, then the most relevant and diverse."""
+        main = {_place(c): plan.rank[id(c)] for c in plan.scored if id(c) in plan.rank}
+        covered = self._facets(plan.part, scored_passages(plan.scored), taken, limit, main)
+        more = selection.choose_evidence(plan.eligible, plan.rank, [*taken, *covered], limit - len(covered))
+        return [*covered, *more]
 
     def _facets(
         self,
@@ -348,7 +354,8 @@ class ExtractiveAnswerer:
                 "duration": "a duration or interval",
                 "age": "an age",
                 "design": "the study's design (its outcome measures or entry criteria)",
-                "number": "a number or proportion",
+                "proportion": "a proportion or rate",
+                "number": "a number",
             }
             return (
                 f"{REFUSAL} The passages that answer it most closely do not state {what[asked]}, "
@@ -377,6 +384,24 @@ class ExtractiveAnswerer:
 def scored_passages(candidates: list[Candidate]) -> list[Passage]:
     """The passages the candidates come from, once each, in order."""
     return list({c.passage.chunk_id: c.passage for c in candidates}.values())
+
+
+@dataclass
+class _Plan:
+    """One part of a question: its scored sentences, those eligible and their
+    probabilities, its bottom line, or why it has none."""
+
+    part: str
+    scored: list[Candidate]
+    eligible: list[Candidate] = field(default_factory=list)
+    rank: dict[int, float] = field(default_factory=dict)
+    lead: list[Candidate] = field(default_factory=list)
+    reason: str | None = None
+
+
+def _taken(c: Candidate, taken: list[Candidate]) -> bool:
+    """True when ``c`` is, or says the same as, a sentence already chosen."""
+    return any(_same_place(c, t) or selection.same_claim(c, t) for t in taken)
 
 
 def _place(c: Candidate) -> tuple[str, int]:

@@ -199,3 +199,12 @@ def test_a_superseded_review_answers_only_what_is_asked_of_it_and_says_it_is_sup
     ):
         answer = assistant.ask(question)
         assert all(c.source_id != "lunn2012-cochrane" for c in answer.lead_citations), question
+
+
+def test_each_part_gets_its_bottom_line_before_any_part_takes_evidence(assistant) -> None:
+    """ "... and was it met?" needs the trial's result, which the first part (its primary
+    outcome) would otherwise have taken as its own evidence."""
+    answer = assistant.ask("What was the primary outcome of the Dalakas rituximab trial, and was it met?")
+    second = [c for c in answer.lead_citations if c.part == 1]
+    assert second and second[0].source_id.startswith("dalakas2009")
+    assert re.search(r"primary outcome", second[0].quote), second[0].quote

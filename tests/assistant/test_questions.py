@@ -12,7 +12,7 @@ from assistant.questions import asked_type, provides, statement_from_quote
     [
         ("What dose of rituximab was used?", "dose"),
         ("How long should IVIg be continued?", "duration"),
-        ("What proportion of patients have anti-MAG antibodies?", "number"),
+        ("What proportion of patients have anti-MAG antibodies?", "proportion"),
         ("How many patients were in the trial?", "number"),
         ("Does rituximab help anti-MAG neuropathy?", None),
         ("How much IVIg should be given per course?", "dose"),
@@ -22,6 +22,8 @@ from assistant.questions import asked_type, provides, statement_from_quote
         ("What is the median age at diagnosis?", "age"),
         ("Is older age a risk factor?", None),
         ("What cut-off defines a positive test?", "number"),
+        ("What fraction of patients have the antibodies?", "proportion"),
+        ("How common is tremor?", "proportion"),
         ("What was the primary outcome of the 2009 trial?", "design"),
         ("What did patients need to enter the trial?", "design"),
         ("Which outcome measures did the review use?", "design"),
@@ -70,6 +72,12 @@ def test_a_design_sentence_says_what_was_measured_or_who_could_enter() -> None:
         assert not provides(sentence, "design"), sentence
 
 
+def test_a_proportion_is_a_share_not_a_count() -> None:
+    for sentence in ("44% had antibodies.", "Half of them have antibodies.", "4 of 13 patients improved."):
+        assert provides(sentence, "proportion"), sentence
+    assert not provides("The cohort was 140 patients followed for up to 23 years.", "proportion")
+
+
 def test_words_like_half_count_as_numbers() -> None:
     assert provides("Half of them have anti-MAG antibodies.", "number")
 
@@ -106,12 +114,18 @@ def test_a_later_part_that_names_nothing_carries_the_earlier_names() -> None:
     from assistant.questions import resolve_parts
 
     parts = ["How many were randomised in the Léger rituximab trial", "what was its primary endpoint?"]
-    assert resolve_parts(parts) == [parts[0], "what was its primary endpoint? (Léger)"]
+    # Pointing back ("its"), it also carries the previous part's content words.
+    assert resolve_parts(parts) == [
+        parts[0],
+        "what was its primary endpoint? (Léger randomised rituximab trial)",
+    ]
+    met = resolve_parts(["What was the primary outcome of the Dalakas trial", "was it met?"])[1]
+    assert met == "was it met? (Dalakas primary outcome trial)"
     own = ["Does IVIg help", "how long does Rituximab take to work?"]  # names its own subject
     assert resolve_parts(own) == own
     # Without a way to find lower-case names, "rituximab" is no name ...
     assert resolve_parts(["Should I start rituximab", "what are its side effects?"])[1] == (
-        "what are its side effects?"
+        "what are its side effects? (start rituximab)"
     )
 
     # ... with one (a knowledge base's drugs and conditions), it is carried on.
@@ -119,7 +133,7 @@ def test_a_later_part_that_names_nothing_carries_the_earlier_names() -> None:
         return [w for w in ("rituximab", "anti-MAG neuropathy") if w in text]
 
     assert resolve_parts(["Should I start rituximab", "what are its side effects?"], named)[1] == (
-        "what are its side effects? (rituximab)"
+        "what are its side effects? (rituximab start)"
     )
     assert resolve_parts(["Which tests for anti-MAG neuropathy exist", "do results differ by lab?"], named)[
         1
