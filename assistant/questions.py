@@ -20,12 +20,14 @@ _ASKS = {
         r"|\bhow much\b(?=.*\b(give|given|giving|administ\w*|infuse\w*|prescrib\w*|take|taken)\b)",
         re.I,
     ),
-    "duration": re.compile(
-        # "How often should X be given?" asks for an interval; "how often does X occur?" for a rate.
-        r"\b(how long|duration|for how many (weeks|months|years|days)|interval|schedule)\b"
-        r"|\bhow (often|frequently)\b.*\b(give|given|repeat|infus|administ|dos|session|cycle)",
+    # "How often should X be given / repeated?" asks for an interval ("every 6 months"),
+    # which "16% at 5 years" is not; "how often does X occur?" asks for a rate.
+    "interval": re.compile(
+        r"\b(interval|schedule)\b|\bhow (often|frequently)\b.*\b(give|given|repeat|infus|administ|dos|session|"
+        r"cycle|check|test|measur|monitor|follow|screen|review|see)",
         re.I,
     ),
+    "duration": re.compile(r"\b(how long|duration|for how many (weeks|months|years|days))\b", re.I),
     # "At what age does it begin?" asks for an age, which "older age at onset" is not.
     "age": re.compile(
         r"\b(?:at what age|what age|how old|(?:mean|median|average|typical|usual) age (?:at|of))\b", re.I
@@ -57,6 +59,12 @@ _PROVIDES = {
         r"(\d+|one|two|three|four|five|six|eight|ten|twelve)[\s-]*(to\s+\d+\s+)?(days?|weeks?|weekly|months?|years?|hours?)\b|\bweekly\b|\bdaily\b|\bmonthly\b",
         re.I,
     ),
+    "interval": re.compile(
+        r"\bevery\s+(?:\d+(?:\.\d+)?|one|two|three|four|six|twelve|other)?\s*(?:days?|weeks?|months?|years?)\b"
+        r"|\b(?:daily|weekly|fortnightly|monthly|quarterly|yearly|annually|annual|twice a|once a|"
+        r"(?:a|per) (?:day|week|month|year)|\d+[- ](?:weekly|monthly|yearly)|intervals? of)\b",
+        re.I,
+    ),
     "age": re.compile(
         r"(?<!at )(?<!after )(?<!within )(?<!for )(?<!over )(?<!every )(?<![\d.])\d+(?:\.\d+)?\s*(?:years?|yrs?)\b"
         r"(?!\s+(?:after|later|before|of follow|apart))|\baged?\s+(?:of\s+)?\d+|\bages?\b(?:\s+at\s+[\w-]+)?\s+(?:was|were|is|of)\s+(?:about\s+)?\d+|\d+[- ]years?[- ]old\b"
@@ -84,9 +92,9 @@ _MARKERS = re.compile(
 
 
 def asked_type(question: str) -> str | None:
-    """``dose``, ``duration``, ``age``, ``design``, ``proportion`` or ``number`` when the question asks for
-    one, else None."""
-    for kind in ("dose", "duration", "age", "design", "proportion", "number"):
+    """``dose``, ``interval``, ``duration``, ``age``, ``design``, ``proportion`` or ``number`` when
+    the question asks for one, else None."""
+    for kind in ("dose", "interval", "duration", "age", "design", "proportion", "number"):
         if _ASKS[kind].search(question):
             return kind
     return None

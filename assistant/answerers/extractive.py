@@ -351,7 +351,8 @@ class ExtractiveAnswerer:
         if asked is not None and selection.support(scored, None) >= self.min_support:
             what = {
                 "dose": "a dose",
-                "duration": "a duration or interval",
+                "interval": "an interval (how often)",
+                "duration": "a duration",
                 "age": "an age",
                 "design": "the study's design (its outcome measures or entry criteria)",
                 "proportion": "a proportion or rate",

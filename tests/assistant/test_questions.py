@@ -12,6 +12,9 @@ from assistant.questions import asked_type, provides, statement_from_quote
     [
         ("What dose of rituximab was used?", "dose"),
         ("How long should IVIg be continued?", "duration"),
+        ("How often should IVIg be given?", "interval"),
+        ("How often should I repeat the titres?", "interval"),
+        ("How often does tremor occur?", "proportion"),
         ("What proportion of patients have anti-MAG antibodies?", "proportion"),
         ("How many patients were in the trial?", "number"),
         ("Does rituximab help anti-MAG neuropathy?", None),
@@ -70,6 +73,16 @@ def test_a_design_sentence_says_what_was_measured_or_who_could_enter() -> None:
         "The trial was negative on its primary outcome.",
     ):
         assert not provides(sentence, "design"), sentence
+
+
+def test_an_interval_says_how_often_not_when() -> None:
+    for sentence in (
+        "Titres were measured every 6 months.",
+        "IVIg was given monthly.",
+        "Four weekly infusions.",
+    ):
+        assert provides(sentence, "interval"), sentence
+    assert not provides("Disability reached 16% at 5 years.", "interval")
 
 
 def test_a_proportion_is_a_share_not_a_count() -> None:
