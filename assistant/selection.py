@@ -188,9 +188,11 @@ def choose_lead(
     treat: bool,
     counted: tuple[str, ...] = (),
     caveats: list[Candidate] | tuple[Candidate, ...] = (),
+    bonus: dict[int, float] | None = None,
 ) -> list[Candidate]:
     """The bottom line: one answer-bearing sentence from the strongest source among the
-    most relevant (any eligible sentence giving the value asked for), then the sentence
+    most relevant (``rank`` plus any ``bonus``; any eligible sentence giving the value
+    asked for), then the sentence
     that continues it ("... also ...") or, from ``caveats``, the sentence after it that
     qualifies it ("However, ...", "... cautions that ..."), or for a question whether to treat, the certainty
     of the evidence."""
@@ -200,13 +202,14 @@ def choose_lead(
     fitting = [c for c in eligible if asked and provides(c.text, asked)]
     if counted:  # "how many patients?": a number of patients, not any number
         fitting = [c for c in fitting if states_count(c.text, counted)] or fitting
-    near = fitting or [c for c in eligible if rank[id(c)] >= best - LEAD_MARGIN]
+    bonus = bonus or {}
+    near = fitting or [c for c in eligible if rank[id(c)] + bonus.get(id(c), 0.0) >= best - LEAD_MARGIN]
     primary = [c for c in near if not c.secondary] or near
     current = [c for c in primary if not c.superseded] or primary
     bearing = [c for c in current if not sentences.dated(c.text)] or current
 
     def merit(c: Candidate) -> tuple[float, int]:
-        return (rank[id(c)], c.strength)
+        return (rank[id(c)] + bonus.get(id(c), 0.0), c.strength)
 
     lead = max(bearing, key=merit)
     chosen = [lead]

@@ -55,6 +55,12 @@ FACET_SIMILARITY = 0.35
 # about other treatments or diseases. Chosen on tune with FINDINGS_DOCUMENTS (pipeline):
 # fact recall / claim precision 0.3 0.821 / 0.817, 0.5 0.821 / 0.818, 0.7 0.814 / 0.813.
 FACET_QUESTION_WEIGHT = 0.5
+# The bottom line of a synthesis question is the likeliest for the question plus this
+# share of its best probability for one of the facets ("How should I work him up?" is
+# answered by the screening advice, not by a sentence about the case's symptoms). Chosen
+# on tune (lead accuracy / fact recall): 0 0.848 / 0.821; 0.1, 0.15 and 0.2 0.861 / 0.821;
+# 0.3 0.861 / 0.814; 0.45 0.848 / 0.814.
+FACET_LEAD_WEIGHT = 0.15
 # Among the likeliest sentences on a premise (within PREMISE_MARGIN of the likeliest), one
 # that qualifies or contradicts it leads.
 QUALIFIER_BONUS = 0.3
@@ -265,6 +271,7 @@ class ExtractiveAnswerer:
             eligible += [c for c in fitting[:2] if c not in eligible]
         if not eligible:
             return _Plan(part, scored, reason=REFUSAL)
+        facet_ranks = self._facet_ranks(part, scored_passages(scored))
         if self.features.bottom_line:
             lead = selection.choose_lead(
                 eligible,
@@ -273,34 +280,43 @@ class ExtractiveAnswerer:
                 treat=bool(_TREAT.search(part)),
                 counted=question.counted,
                 caveats=scored,
+                bonus={id(c): FACET_LEAD_WEIGHT * _best_facet(c, facet_ranks) for c in eligible},
             )
         else:  # the likeliest sentence, whatever it says
             lead = [max(eligible, key=lambda c: rank[id(c)])]
-        return _Plan(part, scored, eligible, rank, lead)
+        return _Plan(part, scored, eligible, rank, lead, facet_ranks=facet_ranks)
 
     def _evidence(self, plan: _Plan, limit: int, taken: list[Candidate]) -> list[Candidate]:
         """Up to ``limit`` sentences supporting one part's bottom line: the likeliest on each
         facet a synthesis question asks about, then the most relevant and diverse."""
         main = {_place(c): plan.rank[id(c)] for c in plan.scored if id(c) in plan.rank}
-        covered = self._facets(plan.part, scored_passages(plan.scored), taken, limit, main)
+        covered = self._facets(plan.facet_ranks, taken, limit, main)
         more = selection.choose_evidence(plan.eligible, plan.rank, [*taken, *covered], limit - len(covered))
         return [*covered, *more]
 
+    def _facet_ranks(self, question: str, passages: list[Passage]) -> list[_Ranked]:
+        """For a synthesis question, each facet's candidate sentences and their
+        probabilities for that facet (``assistant.facets``); none for a plain question."""
+        out: list[_Ranked] = []
+        for facet in facets(question, self.kb.subject_of(question)):
+            scored, asked = self.candidates(facet.query, passages), self._question(facet.query)
+            out.append((scored, selection.relevance(scored, asked), asked))
+        return out
+
     def _facets(
         self,
-        question: str,
-        passages: list[Passage],
+        facet_ranks: list[_Ranked],
         chosen: list[Candidate],
         limit: int,
         main: dict[tuple[str, int], float] | None = None,
     ) -> list[Candidate]:
-        """For a synthesis question, the likeliest sentence on each facet it asks about
-        (likely for the facet and, by ``main``, for the question itself)."""
+        """The likeliest sentence on each facet (likely for the facet and, by ``main``, for
+        the question itself)."""
         main = main or {}
         picked: list[Candidate] = []
-        for facet in facets(question, self.kb.subject_of(question))[: max(limit, 0)]:
-            scored = [c for c in self.candidates(facet.query, passages) if c.similarity >= FACET_SIMILARITY]
-            rank = selection.relevance(scored, self._question(facet.query))
+        for candidates, _, question in facet_ranks[: max(limit, 0)]:
+            scored = [c for c in candidates if c.similarity >= FACET_SIMILARITY]
+            rank = selection.relevance(scored, question)
             fresh = [
                 c
                 for c in scored
@@ -398,6 +414,19 @@ class _Plan:
     rank: dict[int, float] = field(default_factory=dict)
     lead: list[Candidate] = field(default_factory=list)
     reason: str | None = None
+    facet_ranks: list[_Ranked] = field(default_factory=list)
+
+
+# A facet's candidate sentences, their probabilities for it, and the facet as a question.
+_Ranked = tuple[list[Candidate], dict[int, float], Question]
+
+
+def _best_facet(c: Candidate, facet_ranks: list[_Ranked]) -> float:
+    """The highest probability of ``c``'s sentence for any facet."""
+    return max(
+        (rank[id(f)] for candidates, rank, _ in facet_ranks for f in candidates if _same_place(f, c)),
+        default=0.0,
+    )
 
 
 def _taken(c: Candidate, taken: list[Candidate]) -> bool:

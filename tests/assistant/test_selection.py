@@ -126,6 +126,16 @@ def test_a_superseded_review_does_not_lead_and_gives_way_to_the_same_claim_elsew
     assert selection.keep_stronger([old, same], rank) == [same]  # weaker evidence, but current
 
 
+def test_a_bonus_lifts_a_sentence_into_the_bottom_line() -> None:
+    """A synthesis question's facets ("screening" in a work-up) add to a sentence's claim."""
+    symptom = candidate("Tremor is common in the disease.")
+    advice = candidate("Every patient should be screened for lymphoma.", doc="guide", vector=(0.0, 1.0, 0.0))
+    rank = {id(symptom): 0.60, id(advice): 0.50}
+    assert selection.choose_lead([symptom, advice], rank, asked=None, treat=False)[0] is symptom
+    lifted = selection.choose_lead([symptom, advice], rank, asked=None, treat=False, bonus={id(advice): 0.15})
+    assert lifted[0] is advice
+
+
 def test_a_question_asking_for_a_value_leads_with_a_sentence_giving_it() -> None:
     likely = candidate("Rituximab was effective in some patients.")
     dose = candidate("Rituximab was given at 375 mg/m2 weekly.", vector=(0.0, 1.0, 0.0))
