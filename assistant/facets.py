@@ -68,23 +68,23 @@ KINDS: tuple[tuple[str, re.Pattern[str], tuple[tuple[str, str], ...]], ...] = (
         ),
     ),
     (
-        "evidence",
-        re.compile(
-            r"\b(summar\w*|overview|what is known|state of (?:the )?evidence|(?:the )?evidence (?:on|for|about|base))\b",
-            re.I,
-        ),
+        "compare",
+        re.compile(r"\b(compare\w*|comparison|versus|vs\.?|better than|differ\w* between)\b", re.I),
         (
-            ("trials", "randomised controlled trial results primary outcome"),
-            ("observational", "cohort case series response rate"),
+            ("benefit", "treatment effect improvement trial results"),
             ("certainty", "certainty quality of the evidence"),
             ("harms", "adverse effects worsening"),
         ),
     ),
     (
-        "compare",
-        re.compile(r"\b(compare\w*|comparison|versus|vs\.?|better than|differ\w* between)\b", re.I),
+        "evidence",
+        re.compile(
+            r"\b(summar\w*|overview|what is known|state of (?:the )?evidence|the evidence (?:on|for|about)|evidence base)\b",
+            re.I,
+        ),
         (
-            ("benefit", "treatment effect improvement trial results"),
+            ("trials", "randomised controlled trial results primary outcome"),
+            ("observational", "cohort case series response rate"),
             ("certainty", "certainty quality of the evidence"),
             ("harms", "adverse effects worsening"),
         ),

@@ -121,7 +121,8 @@ class Assistant:
         with a premise those about the premise, and a synthesis question those of each
         facet it asks about (``assistant.facets``) and its best documents' findings."""
         premise, core = split_premise(question) if self.features.premise_check else (None, question)
-        parts = resolve_parts(split_question(core), self.kb.named_terms)
+        written = split_question(core)
+        parts = resolve_parts(written, self.kb.named_terms)
         queries = [question, *(parts if len(parts) > 1 else [])]
         if premise:  # the premise check needs the passages about the premise itself
             queries += [q for q in (premise, premise_subject(premise)) if q]
@@ -130,7 +131,7 @@ class Assistant:
         for query in queries:
             for passage in self._search(query, config):
                 seen.setdefault(passage.chunk_id, passage)
-        for part in parts:  # a value asked for: the top documents' chunks that state one
+        for part in written:  # a value asked for: the top documents' chunks that state one
             for passage in self._values(part, list(seen.values())):
                 seen.setdefault(passage.chunk_id, passage)
         if kind_of(question):  # a synthesis question: what its best studies found

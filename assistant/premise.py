@@ -91,10 +91,10 @@ _VERB = re.compile(
     r"means|needs?|requires?|does|do|did|can|cannot|will|always|never|must|met|led|fell|rose|"
     r"found|made|became|gave|took|responds?|improves?|predicts?|correlates?|leads?|occurs?|"
     r"affects?|reduces?|increases?|worsens?|remains?|tends?|depends?|indicates?|suggests?|"
-    # Nouns too in their base form ("the benefit", "a stop"): only the -s form counts.
-    r"prevents?|halts?|exceeds?|outweighs?|outperforms?|stops|slows|protects|lowers|benefits|"
-    r"rules out|confirms|targets|blocks|binds|clears|develops|persists|lasts|begins|starts|"
-    r"appears|presents|spreads|attacks|damages|spares|lacks|keeps|makes|gets|goes|comes|stays)\b"
+    # Nouns too in their base form ("the benefit", "a stop"): only the -s form counts, and
+    # not where the -s form is as often a plural noun ("benefits", "blocks", "targets").
+    r"prevents?|halts?|exceeds?|outweighs?|outperforms?|stops|slows|protects|lowers|rules out|confirms|"
+    r"binds|clears|develops|persists|lasts|begins|appears|spreads|spares|lacks|goes|comes|stays)\b"
     r"|\b(?:usually|typically|mostly|mainly|always|never|often|rarely|generally|reliably)\s+\w+s\b",
     re.I,
 )

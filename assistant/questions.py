@@ -23,8 +23,9 @@ _ASKS = {
     # "How often should X be given / repeated?" asks for an interval ("every 6 months"),
     # which "16% at 5 years" is not; "how often does X occur?" asks for a rate.
     "interval": re.compile(
-        r"\b(interval|schedule)\b|\bhow (often|frequently)\b.*\b(give|given|repeat|infus|administ|dos|session|"
-        r"cycle|check|test|measur|monitor|follow|screen|review|see)",
+        r"\b(interval|schedule)\b|\bhow (often|frequently)\b.*\b(give|given|repeat|repeated|infuse|infused|"
+        r"administer\w*|dose|dosed|sessions?|cycles?|check|checked|test|tested|measure|measured|monitor|monitored|"
+        r"screen|screened|review|reviewed|follow(?:ed)?[- ]up)\b",
         re.I,
     ),
     "duration": re.compile(r"\b(how long|duration|for how many (weeks|months|years|days))\b", re.I),
@@ -35,9 +36,12 @@ _ASKS = {
     # What a study did rather than found: its outcome measures, who could enter, its design,
     # which its Methods state. "Was the primary outcome met?" asks what it found.
     "design": re.compile(
-        r"\b(?:what|which)\b[^?]{0,60}?\b(?:(?:primary|secondary|main) (?:outcome|end ?point)s?|"
+        # "What was the result on its primary outcome?" asks what the trial found.
+        r"^(?!.*\b(?:results?|effects?|happen\w*|better|worse|find|found|finding|met|meet|significant\w*|"
+        r"differ\w*|improv\w*|negative|positive|success\w*|fail\w*|show\w*)\b)"
+        r"(?:.*\b(?:what|which)\b[^?]{0,60}?\b(?:(?:primary|secondary|main) (?:outcome|end ?point)s?|"
         r"outcome (?:measure|scale)s?|(?:inclusion|exclusion|entry|eligibility) criteria|design)\b"
-        r"|\bwhat did (?:the )?(?:patients|participants|subjects) need\b|\bwho (?:was|were|could be) (?:eligible|enrolled)\b",
+        r"|.*\bwhat did (?:the )?(?:patients|participants|subjects) need\b|.*\bwho (?:was|were|could be) (?:eligible|enrolled)\b)",
         re.I,
     ),
     # "What fraction ...?" asks for a share, which a cohort's size is not.
@@ -62,21 +66,24 @@ _PROVIDES = {
     "interval": re.compile(
         r"\bevery\s+(?:\d+(?:\.\d+)?|one|two|three|four|six|twelve|other)?\s*(?:days?|weeks?|months?|years?)\b"
         r"|\b(?:daily|weekly|fortnightly|monthly|quarterly|yearly|annually|annual|twice a|once a|"
-        r"(?:a|per) (?:day|week|month|year)|\d+[- ](?:weekly|monthly|yearly)|intervals? of)\b",
+        r"per (?:day|week|month|year)|\d+[- ](?:weekly|monthly|yearly)|intervals? of)\b",
         re.I,
     ),
     "age": re.compile(
-        r"(?<!at )(?<!after )(?<!within )(?<!for )(?<!over )(?<!every )(?<![\d.])\d+(?:\.\d+)?\s*(?:years?|yrs?)\b"
-        r"(?!\s+(?:after|later|before|of follow|apart))|\baged?\s+(?:of\s+)?\d+|\bages?\b(?:\s+at\s+[\w-]+)?\s+(?:was|were|is|of)\s+(?:about\s+)?\d+|\d+[- ]years?[- ]old\b"
-        r"|\b(?:third|fourth|fifth|sixth|seventh|eighth|ninth) decade\b|\b(?:forties|fifties|sixties|seventies|eighties)\b",
+        r"\baged?\s+(?:of\s+)?\d+|\bages?\b(?:\s+at\s+[\w-]+)?\s+(?:was|were|is|of)\s+(?:about\s+)?\d+"
+        r"|\bages?\b[^.;]{0,80}?\b(?:was|were|is|of)\s+(?:about\s+)?\d+(?:\.\d+)?\s*years\b"
+        r"|\d+[- ]years?[- ]old\b|\b(?:third|fourth|fifth|sixth|seventh|eighth|ninth) decade\b"
+        r"|\b(?:forties|fifties|sixties|seventies|eighties)\b|\b(?:onset|diagnosis)\s+at\s+\d+",
         re.I,
     ),
     "design": re.compile(
         # "The primary outcome was the number improved", not "the primary outcome was not met".
         r"\b(?:outcome|end ?point)s?(?: measures?)?(?: of [^,.;]{0,60}?)? (?:was|were|is|are) "
-        r"(?!(?:not|significant|met|negative|positive|reached|achieved|similar)\b)"
+        r"(?!(?:not|significant\w*|met|negative|positive|reached|achieved|similar|unchanged|improved|better|worse|"
+        r"reduced|increased|lower|higher)\b)"
         r"|\b(?:outcome (?:measures?|scales?)|(?:inclusion|exclusion|entry|eligibility) criteria|eligible|to enter|"
-        r"needed|required|enrolled|randomi[sz]ed (?:to|between)|measured (?:by|with|on)|assessed (?:by|with|on))\b",
+        r"(?:patients|participants)\b[^.;]{0,40}?\b(?:needed|required)|were (?:required|enrolled)|"
+        r"randomi[sz]ed (?:to|between)|measured (?:by|with|on)|assessed (?:by|with|on))\b",
         re.I,
     ),
     "proportion": re.compile(

@@ -166,7 +166,9 @@ def keep_stronger(candidates: list[Candidate], rank: dict[int, float]) -> list[C
     """Drop a sentence when one from a stronger source says the same thing (a source a
     later one supersedes is the weaker; relevance breaks ties), and secondary sentences
     that a primary sentence already covers."""
-    primary = [c for c in candidates if not c.secondary]
+    primary = [
+        c for c in candidates if not (c.secondary or c.superseded)
+    ]  # what a secondary one gives way to
     kept = []
 
     def weakness(c: Candidate) -> tuple[bool, int, float]:

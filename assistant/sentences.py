@@ -178,7 +178,9 @@ def dated(sentence: str) -> bool:
 
 
 _DATED = re.compile(
-    r"\s*(?:at the time\b|at that time|until (?:recently|then|\d{4})|previously|formerly|as of \d{4})",
+    r"\s*(?:at the time of (?:the |this |that |its )?(?:[\w-]+ ){0,3}(?:review|trial|study|analysis|search|"
+    r"publication|writing|report|guideline|consensus)\b|at that time|until (?:recently|then|\d{4})|"
+    r"previously,|formerly,|as of \d{4})",
     re.I,
 )
 

@@ -307,18 +307,38 @@ def off_topic(
     # antibodies occur in CIDP?") is the corpus's to answer, or to refuse for lack of support.
     named = {s for c in conditions for s in stems(c.text)}
     about_subject = bool((set(stems(question)) - named) & topics.core)
-    # A question first about a condition no source even mentions ("POEMS syndrome") is
-    # not answered from a generic condition beside it ("... with a demyelinating neuropathy").
+    # A question first about a condition no source even mentions ("a diagnosis of POEMS
+    # syndrome") is not answered from a generic condition beside it ("... in a patient with
+    # a demyelinating neuropathy"); named as the patient's context ("in a patient with
+    # hepatitis B and anti-MAG neuropathy"), it is no reason to refuse.
     first = conditions[0]
     if (
         not about_subject
         and not set(first.specific) & (topics.known | lexicon)
         and compact(first.text) not in tokens
+        and not _as_context(question, first.text)
     ):
         return (first.text,)
     if any(topics.is_subject(c) for c in conditions) or about_subject:
         return None
     return tuple(c.text for c in conditions)
+
+
+_CONTEXT = re.compile(
+    r"(?:\b(?:with|has|had|having)\s+(?:a\s+|an\s+)?(?:(?:history|diagnosis)\s+of\s+|known\s+|previous\s+|prior\s+)?"
+    r"|\b(?:coexisting|co-existing|concomitant|comorbid|associated|underlying|and|or)\s+)$",
+    re.I,
+)
+
+
+def _as_context(question: str, condition: str) -> bool:
+    """True when ``condition`` is named as the patient's background ("with a history of
+    X", "coexisting X", "X and ..."), not as what the question is about."""
+    if _CONTEXT.search(condition.split()[0] + " " if condition.split() else ""):
+        return True  # "coexisting X": the modifier is part of the condition's name
+    words = [re.escape(w) for w in condition.split()]
+    match = re.search(r"\s+".join(words), question, re.I) if words else None
+    return match is not None and _CONTEXT.search(question[: match.start()]) is not None
 
 
 def _phrase(tokens: list[str], head: int) -> Condition:

@@ -146,17 +146,28 @@ def read_corpus(root: Path) -> Corpus:
 
 
 def _successor_problems(documents: list[Document]) -> list[str]:
-    """``superseded_by`` naming no document of the corpus, or the document itself."""
-    ids = {doc.id for doc in documents}
+    """``superseded_by`` naming no document of the corpus, the document itself, or leading
+    back to it (A superseded by B, B by A): then no version would be current."""
+    successors = {doc.id: doc.meta.superseded_by for doc in documents}
     problems = []
     for doc in documents:
         successor = doc.meta.superseded_by
         if successor == doc.id:
             problems.append(f"{doc.path}: superseded_by names the document itself ('{successor}')")
-        elif successor is not None and successor not in ids:
+        elif successor is not None and successor not in successors:
             problems.append(
                 f"{doc.path}: superseded_by '{successor}' is not the id of any document in the corpus"
             )
+        elif successor is not None:
+            seen: set[str] = {doc.id}
+            current: str | None = successor
+            while current is not None and current not in seen:
+                seen.add(current)
+                current = successors.get(current)
+            if current == doc.id:
+                problems.append(
+                    f"{doc.path}: superseded_by leads back to '{doc.id}' ({' -> '.join(sorted(seen))})"
+                )
     return problems
 
 

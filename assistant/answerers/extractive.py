@@ -77,6 +77,7 @@ _TREAT = re.compile(
     re.I,
 )
 
+_ANY_CASE = re.compile(WORD.pattern, re.I)
 _STOP = frozenset(
     """a an and are as at be been being but by can could did do does doing for from had has have how i if in into
     is it its may might more most of on or should so than that the their them then there these they this those to
@@ -107,7 +108,12 @@ def concepts(question: str, synonyms: Synonyms, idf: dict[str, float], unseen: f
     question = _FRAMING.sub(" ", question)
     groups = [tuple(g) for g in synonyms.matches(question)]
     covered = {w for g in groups for term in g for w in WORD.findall(term.lower())}
-    words = [w for w in WORD.findall(question.lower()) if w not in _STOP and w not in covered and len(w) > 2]
+    # As written, so that an acronym ("MAGES") is stemmed as the sentences' is (``stems``).
+    words = [
+        w
+        for w in _ANY_CASE.findall(question)
+        if w.lower() not in _STOP and w.lower() not in covered and len(w) > 2
+    ]
     out = []
     for terms in [*groups, *((w,) for w in dict.fromkeys(words))]:
         alternatives = tuple(st for t in terms if (st := stems(t)))
@@ -152,13 +158,15 @@ class ExtractiveAnswerer:
         self.min_support = min_support if min_support is not None else kb.calibration.min_support
         self.features = features or Features()
 
-    def candidates(self, question: str, passages: list[Passage]) -> list[Candidate]:
+    def candidates(
+        self, question: str, passages: list[Passage], written: str | None = None
+    ) -> list[Candidate]:
         """Every quotable sentence of ``passages`` scored against ``question``.
 
-        Sections weigh only when the question asks for no value: a sample size, dose or
-        schedule is stated in Methods as often as in Results.
+        Sections weigh only when the question (as ``written``, when given) asks for no
+        value: a sample size, dose or schedule is stated in Methods as often as in Results.
         """
-        weigh_sections = self.features.section_weighting and asked_type(question) is None
+        weigh_sections = self.features.section_weighting and asked_type(written or question) is None
         query = self.kb.embed(self.kb.synonyms.expand(question))
         idf, unseen = self.kb.idf
         question_concepts = concepts(question, self.kb.synonyms, idf, unseen)
@@ -210,11 +218,13 @@ class ExtractiveAnswerer:
                 out.append(cand)
         return out
 
-    def _question(self, question: str) -> Question:
-        """What the ranker needs to know about the question."""
+    def _question(self, question: str, written: str | None = None) -> Question:
+        """What the ranker needs to know about the question: what it asks for, from the
+        question as ``written`` (without the names a later part carries), and the studies
+        it names."""
         return Question(
-            asked=asked_type(question),
-            counted=counted(question),
+            asked=asked_type(written or question),
+            counted=counted(written or question),
             named=frozenset(selection.named_sources(question, self.kb.source_names)),
         )
 
@@ -233,9 +243,11 @@ class ExtractiveAnswerer:
         # a later part ("... and was it met?") is not taken as an earlier part's evidence.
         taken = [c for c, _, _ in claims]
         plans = []
-        for part in resolve_parts(parts, self.kb.named_terms):  # "its" in a later part: the earlier names
-            scored = self.candidates(f"{part} {premise}" if premise else part, passages)
-            plan = self._lead(part, scored, taken)
+        # "its" in a later part: searched and scored with the earlier names; what it asks
+        # for is read from the part as written.
+        for written, part in zip(parts, resolve_parts(parts, self.kb.named_terms), strict=True):
+            scored = self.candidates(f"{part} {premise}" if premise else part, passages, written=written)
+            plan = self._lead(part, scored, taken, written)
             taken += plan.lead
             plans.append(plan)
         for i, plan in enumerate(plans):
@@ -254,13 +266,13 @@ class ExtractiveAnswerer:
             premise=premise,
         )
 
-    def _lead(self, part: str, scored: list[Candidate], taken: list[Candidate]) -> _Plan:
+    def _lead(self, part: str, scored: list[Candidate], taken: list[Candidate], written: str) -> _Plan:
         """One part's bottom line, what its evidence is chosen from, or why it has none."""
-        asked = asked_type(part)
+        asked = asked_type(written)
         reason = self._refusal(part, scored, asked)
         if reason:
             return _Plan(part, scored, reason=reason)
-        question = self._question(part)
+        question = self._question(part, written)
         eligible, rank = selection.eligible_candidates(scored, question)
         fresh = [c for c in scored if not _taken(c, taken)]
         eligible = [c for c in eligible if c in fresh]
@@ -277,7 +289,7 @@ class ExtractiveAnswerer:
                 eligible,
                 rank,
                 asked,
-                treat=bool(_TREAT.search(part)),
+                treat=bool(_TREAT.search(written)),
                 counted=question.counted,
                 caveats=scored,
                 bonus={id(c): FACET_LEAD_WEIGHT * _best_facet(c, facet_ranks) for c in eligible},
@@ -342,7 +354,7 @@ class ExtractiveAnswerer:
             rank = selection.relevance(scored, self._question(query))
             best = max(rank.values())
             near = selection.keep_stronger([c for c in scored if rank[id(c)] >= best - PREMISE_MARGIN], rank)
-            near = [c for c in near if not c.secondary] or near
+            near = [c for c in near if not (c.secondary or c.superseded)] or near
             ordered = sorted(
                 near, key=lambda c: -(rank[id(c)] + QUALIFIER_BONUS * sentences.qualifies(c.text))
             )

@@ -17,6 +17,8 @@ from assistant.facets import facets, kind_of
         ("Summarise the evidence on drug X, from trials and cohorts.", "evidence"),
         ("What is the evidence base for drug X?", "evidence"),
         ("Compare drug X and drug Y.", "compare"),
+        ("What is the evidence for drug X versus drug Y?", "compare"),
+        ("Is there any trial evidence for drug X?", None),
         ("What is the long-term outlook?", "outlook"),
         ("Long-term, were treated patients less impaired than untreated ones?", None),  # two groups compared
         ("What dose of drug X is used?", None),

@@ -11,3 +11,13 @@ def test_words_are_stemmed_and_acronyms_kept_as_they_are() -> None:
     assert "dad" not in stems("the DADS phenotype")
     assert stems("DADS") != stems("dad")
     assert stems("HNK-1 and CD57") == ("hnk-1", "and", "cd57")
+
+
+def test_a_questions_acronym_is_the_sentences_acronym() -> None:
+    """The question's concepts keep its acronyms as the sentences' stems do ("MAGES", not "mage")."""
+    from assistant.abbreviations import Synonyms
+    from assistant.answerers.extractive import concept_hits, concepts
+
+    found = concepts("What does the MAGES test measure?", Synonyms(), {}, 3.0)
+    assert found[0].alternatives == (("mages",),)
+    assert 0 in concept_hits("The MAGES entry describes a serum test.", found)

@@ -61,6 +61,8 @@ def test_a_premise_is_split_from_the_question(question: str, premise: str, rest:
         "Does rituximab help?",
         "Since last year, how many trials were done?",  # "last" is no verb here
         "Given the benefit of IVIg, should I use it?",  # nor "benefit"
+        "Given the benefits and risks of IVIg, should I use it?",  # a plural noun, not a verb
+        "Given conduction blocks, is this CIDP?",
     ],
 )
 def test_a_clause_that_asserts_nothing_is_not_a_premise(question: str) -> None:

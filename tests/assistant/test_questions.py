@@ -31,6 +31,10 @@ from assistant.questions import asked_type, provides, statement_from_quote
         ("What did patients need to enter the trial?", "design"),
         ("Which outcome measures did the review use?", "design"),
         ("Was the primary outcome met?", None),  # what the trial found, not what it measured
+        ("What was the result of the 2013 trial on its primary outcome?", None),
+        ("Which arm did better on the primary outcome?", None),
+        ("How often is the neuropathy seen in IgM MGUS?", "proportion"),  # a rate, not a schedule
+        ("How often is IgM MGUS followed by neuropathy?", "proportion"),
     ],
 )
 def test_asked_type(question: str, kind: str | None) -> None:
@@ -45,6 +49,7 @@ def test_a_sentence_without_a_dose_does_not_provide_one() -> None:
 def test_an_age_is_a_number_of_years_said_as_an_age() -> None:
     for sentence in (
         "The median age at onset was 59 years.",
+        "The median age at onset of polyneuropathy in the 2010 cohort was 59 years.",
         "The mean age at entry was 65.",
         "Patients aged 40 to 80 were enrolled.",
         "It begins in the sixth decade.",
@@ -55,6 +60,8 @@ def test_an_age_is_a_number_of_years_said_as_an_age() -> None:
         "An older age at onset raised the risk of a Rankin score of 3.",  # a number, not an age
         "Disability reached 16% at 5 years.",
         "Patients were followed for 8.5 years.",
+        "Median follow-up was 8.5 years.",
+        "The trial lasted 2 years.",
     ):
         assert not provides(sentence, "age"), sentence
 
@@ -68,6 +75,9 @@ def test_a_design_sentence_says_what_was_measured_or_who_could_enter() -> None:
     ):
         assert provides(sentence, "design"), sentence
     for sentence in (
+        "The primary outcome was significantly improved.",
+        "The primary outcome was unchanged.",
+        "Rituximab was needed in 3 patients.",
         "In the trial, the primary outcome was not significant in the intention-to-treat analysis.",
         "No immunotherapy is supported by adequate randomised evidence.",
         "The trial was negative on its primary outcome.",
@@ -82,7 +92,12 @@ def test_an_interval_says_how_often_not_when() -> None:
         "Four weekly infusions.",
     ):
         assert provides(sentence, "interval"), sentence
-    assert not provides("Disability reached 16% at 5 years.", "interval")
+    for sentence in (
+        "Disability reached 16% at 5 years.",
+        "Most improved within a week.",
+        "A year after onset.",
+    ):
+        assert not provides(sentence, "interval"), sentence
 
 
 def test_a_proportion_is_a_share_not_a_count() -> None:

@@ -124,6 +124,10 @@ def test_a_superseded_review_does_not_lead_and_gives_way_to_the_same_claim_elsew
     same = candidate("No treatment is supported by trials.", doc="cohort", strength=3)
     rank[id(same)] = 0.5
     assert selection.keep_stronger([old, same], rank) == [same]  # weaker evidence, but current
+    # A secondary source saying the same as only a superseded one: the claim is kept once.
+    ai = candidate("No treatment is supported by trials.", doc="ai", study_type="secondary", strength=0)
+    rank[id(ai)] = 0.5
+    assert len(selection.keep_stronger([old, ai], rank)) == 1
 
 
 def test_a_bonus_lifts_a_sentence_into_the_bottom_line() -> None:

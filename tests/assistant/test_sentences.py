@@ -74,6 +74,8 @@ def test_a_continuation_adds_to_the_sentence_before(sentence: str, expected: boo
         ("In 2009, the drug was tested in a trial of 26 patients.", False),
         ("At times, the neuropathy progresses quickly.", False),
         ("In the 2009 trial, the drug was well tolerated.", False),
+        ("Previously untreated patients improved.", False),
+        ("At the time of diagnosis, most patients had tremor.", False),
     ],
 )
 def test_a_dated_sentence_says_what_was_known_at_a_past_time(sentence: str, expected: bool) -> None:

@@ -121,6 +121,12 @@ def test_a_condition_no_source_mentions_is_not_answered_from_a_generic_one_besid
         off_topic("Does methotrexate help sarcoidosis in a patient with Loeffler syndrome?", SARCOIDOSIS, {})
         is None
     )
+    for context in (  # named first, but as the patient's background
+        "In a patient with Loeffler syndrome and sarcoidosis, is methotrexate safe?",
+        "With a history of Loeffler syndrome, does sarcoidosis respond to methotrexate?",
+        "Does coexisting Loeffler syndrome change how sarcoidosis is treated?",
+    ):
+        assert off_topic(context, SARCOIDOSIS, {}) is None, context
 
 
 def test_a_question_without_any_condition_is_left_to_the_support_check() -> None:

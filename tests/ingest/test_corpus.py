@@ -222,3 +222,14 @@ def test_superseded_by_must_name_another_document_of_the_corpus(small_corpus: Pa
         with pytest.raises(CorpusError) as caught:
             load_corpus(small_corpus)
         assert str(trial) in str(caught.value) and fragment in str(caught.value)
+    # Each superseded by the other: no version would be current.
+    trial.write_text(front_matter(id="test-trial", superseded_by="test-guideline") + body, encoding="utf-8")
+    guideline = small_corpus / "guidelines" / "test-guideline.md"
+    text = guideline.read_text(encoding="utf-8")
+    guideline.write_text(
+        text.replace("id: test-guideline\n", "id: test-guideline\nsuperseded_by: test-trial\n", 1),
+        encoding="utf-8",
+    )
+    with pytest.raises(CorpusError) as caught:
+        load_corpus(small_corpus)
+    assert "leads back" in str(caught.value)
