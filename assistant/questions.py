@@ -47,7 +47,8 @@ _ASKS = {
     # "What fraction ...?" asks for a share, which a cohort's size is not.
     "proportion": re.compile(
         r"\b(how common|how often|how frequent|how frequently|what proportion|what percentage|what fraction|"
-        r"what share|percent|percentage|proportion|prevalence|how likely|what rate|rate of|incidence)\b",
+        r"what share|percent|percentage|proportion|prevalence|how likely|what rate|rate of|incidence|"
+        r"chances? (?:of|that)|odds of)\b|\bwhat\s*%",
         re.I,
     ),
     "number": re.compile(
@@ -98,9 +99,30 @@ _MARKERS = re.compile(
 )
 
 
+# A question answered yes or no ("Does X influence the incidence of Y?", "Effects of X on
+# the QT interval: are there gender differences?") asks for a verdict, whatever value its
+# nouns name; a polite request ("Can you tell me the dose?") is no such question.
+_YES_NO = re.compile(
+    r"^(?!(?:can|could|would|will) you\b|do you know\b)"
+    r"(?:is|are|was|were|do|does|did|can|could|should|will|would|has|have|had|may|might|must|shall|isn't|aren't|doesn't|don't)\b",
+    re.I,
+)
+_WH = re.compile(r"\b(?:how|what|which|when|where|who|whom)\b", re.I)
+
+
+def is_yes_no(question: str) -> bool:
+    """True when ``question`` (its last clause, after a title's colon) asks yes or no and
+    has no question word."""
+    clause = re.split(r"[:;—]|\s-\s|--", question.strip())[-1].strip(" '\"")
+    clause = re.sub(r"^(?:and|or|but|so)\s+", "", clause, flags=re.I)
+    return bool(_YES_NO.match(clause)) and not _WH.search(question)
+
+
 def asked_type(question: str) -> str | None:
     """``dose``, ``interval``, ``duration``, ``age``, ``design``, ``proportion`` or ``number`` when
-    the question asks for one, else None."""
+    the question asks for one, else None (always for a yes-no question)."""
+    if is_yes_no(question):
+        return None
     for kind in ("dose", "interval", "duration", "age", "design", "proportion", "number"):
         if _ASKS[kind].search(question):
             return kind

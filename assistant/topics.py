@@ -49,7 +49,19 @@ _GENERIC = frozenset(
     what which how who does do is are can could should would will treat treated treating treatment manage
     management about type types form forms case cases next first second third last previous prior same other
     another further future current recent usual common rare similar different such certain specific true
-    real main major minor overall general whole entire full own associated related anti""".split()
+    real main major minor overall general whole entire full own associated related anti
+    accompanying coexisting co-existing concomitant underlying existing preexisting pre-existing comorbid
+    paediatric pediatric infant infants neonatal adolescent adolescents juvenile childhood young
+    low high risk""".split()
+)
+# Heads that name a class of conditions: the words before them single one out
+# ("multifocal motor neuropathy"). Any other head names one condition itself
+# ("hereditary spherocytosis", "peritoneal carcinomatosis").
+_CLASS_HEAD = re.compile(
+    r"^(?:\w*neuropath\w*|\w*neuronopath\w*|radiculo\w+|syndromes?|diseases?|disorders?|cancers?|"
+    r"carcinomas?|tumou?rs?|infections?|deficienc\w+|lymphomas?|leuka?emias?|myelomas?|paraprotein\w*|"
+    r"gammopath\w*|macroglobulin\w*|myopath\w*)$",
+    re.I,
 )
 _POST = re.compile(r"^(?:with|due|associated|caused|induced|related|secondary)$", re.I)
 # Words that end a condition's name when read outwards from its head noun: articles,
@@ -87,6 +99,7 @@ def stems(text: str) -> tuple[str, ...]:
     """Word stems with hyphenated words split ("IgM-associated" -> igm, associ) and British
     spellings folded ("paediatric" -> "pediatric", "tumour" -> "tumor"), so that a compound
     and its parts, and both spellings, meet."""
+    text = re.sub(r"['’]s\b", "", text)  # "Crohn's disease": crohn, diseas
     folded = _BRITISH.sub(lambda m: _FOLD[m.group(0)], text.lower().replace("-", " "))
     return _word_stems(folded)
 
@@ -299,10 +312,13 @@ def off_topic(
     unknown = [
         t
         for t in _acronyms(question)
-        if not set(stems(t)) & (topics.known | lexicon) and compact(t) not in tokens
+        if not any(set(stems(v)) & (topics.known | lexicon) or compact(v) in tokens for v in _spellings(t))
     ]
     if not conditions:
-        return tuple(unknown) if unknown and len(unknown) == len(_acronyms(question)) else None
+        # An acronym that qualifies the noun after it ("HMO women", "TME surgery") is not
+        # what the question is about.
+        topic = [t for t in unknown if not _qualifies(t, question)]
+        return tuple(topic) if topic and len(unknown) == len(_acronyms(question)) else None
     # A question about the corpus's own subject in a neighbouring condition ("do anti-MAG
     # antibodies occur in CIDP?") is the corpus's to answer, or to refuse for lack of support.
     named = {s for c in conditions for s in stems(c.text)}
@@ -363,7 +379,8 @@ def _phrase(tokens: list[str], head: int) -> Condition:
         if tokens[head + 1].lower() == "with" and not any(t.startswith("antibod") for t in follows):
             after = []
     words = [*before, tokens[head], *after]
-    specific = _specific([*before, *after]) or stems(tokens[head])
+    named = () if _CLASS_HEAD.match(tokens[head]) else stems(tokens[head])
+    specific = tuple(dict.fromkeys([*_specific([*before, *after]), *named])) or stems(tokens[head])
     return Condition(" ".join(words), specific)
 
 
@@ -373,6 +390,30 @@ def _specific(words: list[str]) -> tuple[str, ...]:
         w for w in parts if w.lower() not in _GENERIC and not _HEAD.match(w) and w.lower() != "antibodies"
     ]
     return tuple(s for w in keep for s in stems(w))
+
+
+def _spellings(acronym: str) -> tuple[str, ...]:
+    """An acronym and, for a plural one ("HPVs"), its singular."""
+    return (acronym, acronym[:-1]) if re.fullmatch(r"[A-Z0-9-]{2,}s", acronym) else (acronym,)
+
+
+def _qualifies(acronym: str, question: str) -> bool:
+    """True when ``acronym`` stands before a noun it qualifies ("HMO women"), not one it
+    names ("the ZQX study", "the XYZ score")."""
+    match = re.search(rf"(?<![\w-]){re.escape(acronym)}\s+([a-z][a-z-]+)", question)
+    return (
+        match is not None
+        and match.group(1) not in _BOUNDARY
+        and not match.group(1).endswith("ly")
+        and not _NAMED.match(match.group(1))
+    )
+
+
+# Nouns an acronym names rather than qualifies.
+_NAMED = re.compile(
+    r"^(?:stud(?:y|ies)|trials?|cohorts?|registr(?:y|ies)|reviews?|criteria|scores?|scales?|guidelines?|"
+    r"consensus|classification|protocols?|programmes?|programs?|projects?|databases?|groups?|index|test|assay)$"
+)
 
 
 def _is_acronym(token: str) -> bool:

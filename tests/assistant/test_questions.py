@@ -35,6 +35,15 @@ from assistant.questions import asked_type, provides, statement_from_quote
         ("Which arm did better on the primary outcome?", None),
         ("How often is the neuropathy seen in IgM MGUS?", "proportion"),  # a rate, not a schedule
         ("How often is IgM MGUS followed by neuropathy?", "proportion"),
+        ("What % of patients are anti-MAG positive?", "proportion"),
+        ("What is the chance of being disabled at 10 years?", "proportion"),
+        # A yes-no question asks for a verdict, whatever value its nouns name.
+        ("Does X influence the incidence of shunt infection?", None),
+        ("Effects of exercise on the QT interval: are there gender differences?", None),
+        ("Does a single dosage form improve quality of life?", None),
+        ("Is the lifetime prevalence of impetigo really increased?", None),
+        ("Can you tell me the dose of rituximab?", "dose"),  # a request, not yes or no
+        ("Is it effective, and how many patients improved?", "number"),
     ],
 )
 def test_asked_type(question: str, kind: str | None) -> None:

@@ -166,3 +166,61 @@ def test_an_acronym_spelt_otherwise_than_in_the_corpus_is_still_known() -> None:
     tokens = name_tokens(["The ACCESS-2 study of sarcoidosis."])
     assert off_topic("What did the ZQX study find?", SARCOIDOSIS, {}, (), tokens) == ("ZQX",)
     assert off_topic(question, SARCOIDOSIS, {}, (), tokens) is None
+
+
+THYROID = corpus(
+    (
+        "Surgery for thyroid cancer",
+        [
+            "Lobectomy was compared with total thyroidectomy in children with thyroid cancer.",
+            "Thyroid cancer recurred in few children after lobectomy.",
+            "Recurrence of thyroid cancer was rare in low-risk disease.",
+            "The HPV status of the tumours was recorded.",
+        ],
+    ),
+    (
+        "Splenectomy in hereditary spherocytosis",
+        [
+            "Hereditary spherocytosis causes haemolysis and gallstones.",
+            "Cholecystectomy was done with splenectomy in some children with spherocytosis.",
+            "After splenectomy, spherocytosis no longer caused anaemia.",
+        ],
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # population and context words do not narrow a condition to another one
+        "Is lobectomy enough in low-risk paediatric thyroid cancer?",
+        "Does accompanying thyroid cancer change the operation?",
+        # a plural acronym is its singular
+        "Can high-risk HPVs be found in these tumours?",
+        # an acronym qualifying the noun after it is not what the question is about
+        "Can tailored interventions increase lobectomy among HMO women?",
+    ],
+)
+def test_modifiers_plurals_and_possessives_do_not_make_a_condition_unknown(question: str) -> None:
+    assert off_topic(question, THYROID, {}) is None
+
+
+def test_a_possessive_name_is_the_name() -> None:
+    from assistant.topics import stems as topic_stems
+
+    assert topic_stems("Crohn's disease") == topic_stems("Crohn disease") == topic_stems("Crohn’s disease")
+
+
+def test_a_head_that_names_one_condition_must_be_what_a_source_is_about() -> None:
+    # "hereditary" alone is used by a source, but "hereditary elliptocytosis" is no
+    # source's subject: the head noun itself singles the condition out.
+    assert off_topic("Is splenectomy needed in hereditary elliptocytosis?", THYROID, {}) == (
+        "hereditary elliptocytosis",
+    )
+    assert off_topic("Is splenectomy needed in hereditary spherocytosis?", THYROID, {}) is None
+
+
+def test_an_acronym_that_names_a_study_is_what_the_question_is_about() -> None:
+    tokens = name_tokens(["Lobectomy in thyroid cancer."])
+    assert off_topic("What did the ZQX trial find?", THYROID, {}, (), tokens) == ("ZQX",)
+    assert off_topic("What did the ZQX score predict?", THYROID, {}, (), tokens) == ("ZQX",)
