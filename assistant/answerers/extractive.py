@@ -105,7 +105,7 @@ def concepts(question: str, synonyms: Synonyms, idf: dict[str, float], unseen: f
     A concept's weight is the idf of its most common alternative, so a concept the
     corpus never mentions weighs the most and, uncovered, lowers every sentence's score.
     """
-    question = _FRAMING.sub(" ", question)
+    question = _join_compounds(_FRAMING.sub(" ", question), idf)
     groups = [tuple(g) for g in synonyms.matches(question)]
     covered = {w for g in groups for term in g for w in WORD.findall(term.lower())}
     # As written, so that an acronym ("MAGES") is stemmed as the sentences' is (``stems``).
@@ -123,9 +123,30 @@ def concepts(question: str, synonyms: Synonyms, idf: dict[str, float], unseen: f
     return out
 
 
-def concept_hits(sentence: str, question_concepts: list[Concept]) -> frozenset[int]:
-    """Indices of the question's concepts that the sentence mentions (by stems)."""
+def _join_compounds(question: str, idf: dict[str, float]) -> str:
+    """``question`` with two adjacent words hyphenated where the corpus writes them so
+    ("interferon alpha" -> "interferon-alpha"): as two words, neither would be found."""
+    words = list(re.finditer(r"[A-Za-z][A-Za-z0-9]*", question))
+    out, last, joined_last = [], 0, False
+    for first, second in zip(words, words[1:]):
+        if joined_last or question[first.end() : second.start()] != " ":
+            joined_last = False
+            continue
+        joined = stems(f"{first[0]}-{second[0]}")
+        joined_last = len(joined) == 1 and joined[0] in idf
+        if joined_last:
+            out.append(question[last : first.end()] + "-")
+            last = second.start()
+    return "".join(out) + question[last:]
+
+
+def concept_hits(sentence: str, question_concepts: list[Concept], *, word_parts: bool = False) -> frozenset[int]:
+    """Indices of the question's concepts that the sentence mentions (by stems); with
+    ``word_parts``, a hyphenated word also mentions its parts ("interferon-alpha"
+    mentions interferon)."""
     present = set(stems(sentence))
+    if word_parts:
+        present.update(p for s in list(present) if "-" in s for p in stems(s.replace("-", " ")))
     return frozenset(
         i for i, c in enumerate(question_concepts) if any(set(alt) <= present for alt in c.alternatives)
     )
@@ -399,7 +420,9 @@ class ExtractiveAnswerer:
         """The question's rarest concepts that no candidate sentence mentions."""
         idf, unseen = self.kb.idf
         question_concepts = concepts(part, self.kb.synonyms, idf, unseen)
-        mentioned = set().union(*(c.hits for c in scored)) if scored else set()
+        # Hyphenated words count by their parts here: "No passage mentions 'interferon'"
+        # must not be said of passages that name interferon-alpha.
+        mentioned = set().union(*(concept_hits(c.text, question_concepts, word_parts=True) for c in scored))
         top = max((c.weight for c in question_concepts), default=0.0)
         return [
             c.label for i, c in enumerate(question_concepts) if i not in mentioned and c.weight >= 0.8 * top

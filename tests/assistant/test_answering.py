@@ -208,3 +208,29 @@ def test_each_part_gets_its_bottom_line_before_any_part_takes_evidence(assistant
     second = [c for c in answer.lead_citations if c.part == 1]
     assert second and second[0].source_id.startswith("dalakas2009")
     assert re.search(r"primary outcome", second[0].quote), second[0].quote
+
+
+@pytest.mark.parametrize(
+    ("question", "lead"),
+    [
+        ("What proportion get worse right after rituximab?", r"worsening"),
+        ("How old are people usually when anti-MAG neuropathy starts?", r"age at onset"),
+        ("Does the anti-MAG titre correlate with severity?", r"anti-MAG titres (?:did|do) not track"),
+        ("What % of IgM MGUS neuropathy patients are anti-MAG positive?", r"\d+\s*%|half"),
+    ],
+)
+def test_plain_words_reach_the_words_the_papers_use(assistant, question: str, lead: str) -> None:
+    """Lay and terse wording ("get worse", "how old ... starts", "correlate", "what %")
+    finds the sentence that answers it in the papers' words (worsening, age at onset,
+    track, a percentage)."""
+    answer = assistant.ask(question)
+    assert not answer.refused, answer.refusal_reason
+    assert re.search(lead, answer.lead_citations[0].quote), answer.lead_citations[0].quote
+
+
+def test_a_refusal_never_says_a_word_is_unmentioned_when_a_passage_has_it_hyphenated(assistant) -> None:
+    answer = assistant.ask("interferon alpha in anti-MAG neuropathy?")
+    if answer.refused:  # the reviews name interferon-alpha: no reason may say otherwise
+        assert "interferon" not in (answer.refusal_reason or "").lower()
+    else:
+        assert any("interferon-alpha" in c.quote for c in answer.citations)

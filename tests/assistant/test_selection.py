@@ -221,3 +221,27 @@ def test_a_concept_no_candidate_mentions_does_not_make_every_sentence_filler() -
     assert selection.telling_concepts(pool) == {1}
     rank = {id(c): 0.8 for c in pool}
     assert len(selection.choose_evidence(pool, rank, chosen=[pool[0]], limit=3)) == 3
+
+
+def test_two_words_the_corpus_writes_hyphenated_are_one_concept() -> None:
+    from assistant.abbreviations import Synonyms
+    from assistant.answerers.extractive import concept_hits, concepts
+
+    idf = {"interferon-alpha": 3.0, "trial": 1.0}
+    found = concepts("Was interferon alpha tested in a trial?", Synonyms(), idf, 5.0)
+    assert [c.label for c in found] == ["interferon-alpha", "tested", "trial"]
+    sentence = "Two trials tested interferon-alpha against placebo."
+    assert {found[i].label for i in concept_hits(sentence, found)} >= {"interferon-alpha"}
+    # Words the corpus does not write hyphenated stay two concepts.
+    assert {"interferon", "beta"} <= {c.label for c in concepts("interferon beta?", Synonyms(), idf, 5.0)}
+
+
+def test_a_hyphenated_word_mentions_its_parts_only_when_asked() -> None:
+    from assistant.abbreviations import Synonyms
+    from assistant.answerers.extractive import concept_hits, concepts
+
+    found = concepts("Was interferon tested?", Synonyms(), {"interferon": 2.0}, 5.0)
+    sentence = "Trials tested interferon-alpha."
+    labels = lambda hits: {found[i].label for i in hits}  # noqa: E731
+    assert "interferon" not in labels(concept_hits(sentence, found))
+    assert "interferon" in labels(concept_hits(sentence, found, word_parts=True))
