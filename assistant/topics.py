@@ -77,7 +77,8 @@ _BOUNDARY = frozenset(
     increases decrease decreases reduce reduces prevent prevents predict predicts influence influences
     change changes alter alters reconsider consider time risk since given because although though confirm
     confirms exclude excludes rule skip suspect detect screen screened investigate evaluate assess cure
-    cures mimic mimics resemble resembles differentiate distinguish
+    cures mimic mimics resemble resembles differentiate distinguish worsen worsens slow slows shorten
+    shortens progress progresses spread spreads
     helping treating managing causing diagnosing using giving occurring presenting improving working
     affecting getting looking developing responding comparing increasing decreasing reducing preventing
     predicting considering confirming excluding ruling skipping suspecting detecting screening

@@ -37,6 +37,7 @@ from assistant.questions import (
 )
 from assistant.ranker import Question
 from assistant.selection import Candidate
+from assistant.topics import find_conditions
 
 # Weight of a question word the corpus never uses. Such a word is as often plain
 # language ("worth trying", "shaky") as an out-of-scope topic, so it is capped.
@@ -317,7 +318,35 @@ class ExtractiveAnswerer:
             )
         else:  # the likeliest sentence, whatever it says
             lead = [max(eligible, key=lambda c: rank[id(c)])]
+        general = self._only_the_condition(written, lead)
+        if general:
+            return _Plan(part, scored, reason=general)
         return _Plan(part, scored, eligible, rank, lead, facet_ranks=facet_ranks)
+
+    def _only_the_condition(self, part: str, lead: list[Candidate]) -> str | None:
+        """Why a bottom line that mentions nothing of the question but the condition it
+        names does not answer it, or None when it mentions more. "Can children get X?"
+        answered with a sentence about X alone would seem to say yes; when no source
+        mentions children at all, the corpus cannot answer it. A synthesis question is
+        exempt: its bottom line may rightly be general ("How do I counsel ... about the
+        outlook?")."""
+        idf, _ = self.kb.idf
+        question_concepts = concepts(part, self.kb.synonyms, idf, UNSEEN_WEIGHT)
+        named = [c.text for c in find_conditions(part, self.kb.abbreviations)]
+        condition = concept_hits(" ".join(named), question_concepts) if named else frozenset()
+        never_mentioned = [
+            c.label
+            for i, c in enumerate(question_concepts)
+            if i not in condition and all(any(s not in idf for s in alt) for alt in c.alternatives)
+        ]
+        if not condition or not never_mentioned or kind_of(part) or _SYNTHESIS.search(part):
+            return None
+        if any(concept_hits(c.text, question_concepts, word_parts=True) - condition for c in lead):
+            return None
+        return (
+            f"{REFUSAL} No source mentions {never_mentioned[0]!r}; the closest passages speak of "
+            f"{named[0]} in general."
+        )
 
     def _evidence(self, plan: _Plan, limit: int, taken: list[Candidate]) -> list[Candidate]:
         """Up to ``limit`` sentences supporting one part's bottom line: the likeliest on each

@@ -118,6 +118,18 @@ def test_a_drug_no_source_mentions_is_refused_not_answered_with_another_drug(zor
     assert not ask(zorbel, "Does quintomab help Zorbel neuropathy?").refused
 
 
+@pytest.mark.parametrize("question", ["Can children get Zorbel syndrome?", "Is vaccination safe in Zorbel syndrome?"])
+def test_a_question_on_something_no_source_mentions_is_not_answered_with_the_condition_alone(
+    zorbel, question: str
+) -> None:
+    """The corpus is about Zorbel syndrome but never mentions children or vaccination: a
+    sentence about Zorbel syndrome in general would seem to answer."""
+    answer = ask(zorbel, question)
+    assert answer.refused and answer.citations == []
+    assert "No source mentions" in (answer.refusal_reason or "")
+    assert not ask(zorbel, "Is Zorbel syndrome predominantly sensory?").refused
+
+
 def test_a_question_outside_every_document_is_refused(zorbel) -> None:
     answer = ask(zorbel, "What is the recommended dose of metformin in type 2 diabetes?")
     assert answer.refused and answer.citations == []

@@ -76,6 +76,9 @@ MYASTHENIA = corpus(
 def test_conditions_are_disease_nouns_with_their_modifiers() -> None:
     found = [c.text.lower() for c in find_conditions("Is tuberculosis seen in cardiac sarcoidosis?", {})]
     assert "cardiac sarcoidosis" in found and "tuberculosis" in found
+    # a verb before the condition is not one of its modifiers
+    found = [c.text.lower() for c in find_conditions("Does smoking worsen cardiac sarcoidosis?", {})]
+    assert found == ["cardiac sarcoidosis"]
 
 
 @pytest.mark.parametrize(
