@@ -86,6 +86,15 @@ _STOP = frozenset(
     know known there's what's us we our you your much many often common going gonna get gets got""".split()
 )
 
+# Words that relate what a question asks about to its condition ("Is X effective in ...?",
+# "Can ... cause X?", "What X is best for ...?"): a sentence sharing only these and the
+# condition with the question says nothing of X.
+_RELATION = re.compile(
+    r"effective|help\w*|work\w*|benefit\w*|useful|best|better|good|cause\w*|affect\w*|safe|"
+    r"worth\w*|recommended|used?|improve\w*",
+    re.I,
+)
+
 # Phrases that frame a question rather than name what it asks about: "over time" asks
 # how something changes, and a sentence saying "at the time of the review" does not answer it.
 _FRAMING = re.compile(r"\b(?:over time|in general|in practice|at all|these days|nowadays|right now)\b", re.I)
@@ -269,7 +278,7 @@ class ExtractiveAnswerer:
         # for is read from the part as written.
         for written, part in zip(parts, resolve_parts(parts, self.kb.named_terms), strict=True):
             scored = self.candidates(f"{part} {premise}" if premise else part, passages, written=written)
-            plan = self._lead(part, scored, taken, written)
+            plan = self._lead(part, scored, taken, written, premise=premise)
             taken += plan.lead
             plans.append(plan)
         for i, plan in enumerate(plans):
@@ -288,7 +297,9 @@ class ExtractiveAnswerer:
             premise=premise,
         )
 
-    def _lead(self, part: str, scored: list[Candidate], taken: list[Candidate], written: str) -> _Plan:
+    def _lead(
+        self, part: str, scored: list[Candidate], taken: list[Candidate], written: str, premise: str | None = None
+    ) -> _Plan:
         """One part's bottom line, what its evidence is chosen from, or why it has none."""
         asked = asked_type(written)
         reason = self._refusal(part, scored, asked)
@@ -318,18 +329,20 @@ class ExtractiveAnswerer:
             )
         else:  # the likeliest sentence, whatever it says
             lead = [max(eligible, key=lambda c: rank[id(c)])]
-        general = self._only_the_condition(written, lead)
+        # A question with a premise is answered premise first, whatever its bottom line.
+        general = None if premise else self._only_the_condition(written, lead)
         if general:
             return _Plan(part, scored, reason=general)
         return _Plan(part, scored, eligible, rank, lead, facet_ranks=facet_ranks)
 
     def _only_the_condition(self, part: str, lead: list[Candidate]) -> str | None:
         """Why a bottom line that mentions nothing of the question but the condition it
-        names does not answer it, or None when it mentions more. "Can children get X?"
-        answered with a sentence about X alone would seem to say yes; when no source
-        mentions children at all, the corpus cannot answer it. A synthesis question is
-        exempt: its bottom line may rightly be general ("How do I counsel ... about the
-        outlook?")."""
+        names (and words relating the two, ``_RELATION``) does not answer it, or None when
+        it mentions more. "Can children get X?" answered with a sentence about X alone
+        would seem to say yes, and "Is acupuncture effective in X?" with "IVIg may give
+        only short-term benefit in X"; when no source mentions children or acupuncture at
+        all, the corpus cannot answer. A synthesis question is exempt: its bottom line may
+        rightly be general ("How do I counsel ... about the outlook?")."""
         idf, _ = self.kb.idf
         question_concepts = concepts(part, self.kb.synonyms, idf, UNSEEN_WEIGHT)
         named = [c.text for c in find_conditions(part, self.kb.abbreviations)]
@@ -341,7 +354,8 @@ class ExtractiveAnswerer:
         ]
         if not condition or not never_mentioned or kind_of(part) or _SYNTHESIS.search(part):
             return None
-        if any(concept_hits(c.text, question_concepts, word_parts=True) - condition for c in lead):
+        relation = {i for i, c in enumerate(question_concepts) if _RELATION.fullmatch(c.label)}
+        if any(concept_hits(c.text, question_concepts, word_parts=True) - condition - relation for c in lead):
             return None
         return (
             f"{REFUSAL} No source mentions {never_mentioned[0]!r}; the closest passages speak of "

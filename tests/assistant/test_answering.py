@@ -118,7 +118,15 @@ def test_a_drug_no_source_mentions_is_refused_not_answered_with_another_drug(zor
     assert not ask(zorbel, "Does quintomab help Zorbel neuropathy?").refused
 
 
-@pytest.mark.parametrize("question", ["Can children get Zorbel syndrome?", "Is vaccination safe in Zorbel syndrome?"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Can children get Zorbel syndrome?",
+        "Is vaccination safe in Zorbel syndrome?",
+        # sharing only a word that relates it to the condition ("effective") is no answer
+        "Is acupuncture effective in Zorbel syndrome?",
+    ],
+)
 def test_a_question_on_something_no_source_mentions_is_not_answered_with_the_condition_alone(
     zorbel, question: str
 ) -> None:
