@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from assistant import selection, sentences
 from assistant.abbreviations import Synonyms
@@ -138,7 +139,7 @@ def _join_compounds(question: str, idf: dict[str, float]) -> str:
     ("interferon alpha" -> "interferon-alpha"): as two words, neither would be found."""
     words = list(re.finditer(r"[A-Za-z][A-Za-z0-9]*", question))
     out, last, joined_last = [], 0, False
-    for first, second in zip(words, words[1:]):
+    for first, second in pairwise(words):
         if joined_last or question[first.end() : second.start()] != " ":
             joined_last = False
             continue
@@ -150,7 +151,9 @@ def _join_compounds(question: str, idf: dict[str, float]) -> str:
     return "".join(out) + question[last:]
 
 
-def concept_hits(sentence: str, question_concepts: list[Concept], *, word_parts: bool = False) -> frozenset[int]:
+def concept_hits(
+    sentence: str, question_concepts: list[Concept], *, word_parts: bool = False
+) -> frozenset[int]:
     """Indices of the question's concepts that the sentence mentions (by stems); with
     ``word_parts``, a hyphenated word also mentions its parts ("interferon-alpha"
     mentions interferon)."""
@@ -298,7 +301,12 @@ class ExtractiveAnswerer:
         )
 
     def _lead(
-        self, part: str, scored: list[Candidate], taken: list[Candidate], written: str, premise: str | None = None
+        self,
+        part: str,
+        scored: list[Candidate],
+        taken: list[Candidate],
+        written: str,
+        premise: str | None = None,
     ) -> _Plan:
         """One part's bottom line, what its evidence is chosen from, or why it has none."""
         asked = asked_type(written)
