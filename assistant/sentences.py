@@ -32,13 +32,30 @@ _DESCRIPTOR = re.compile(
     r"describes?|described|deals? with|dealt with|address(?:es|ed)?|discuss(?:es|ed)?|examine[sd]?|"
     r"reviews?|reviewed|summari[sz]es|outlines?|sets? out|focus(?:es|ed)|presents?|evaluate[sd]?|"
     r"investigate[sd]?|aim(?:s|ed)?|sought|was designed|is a reference point|updates?|updated|"
-    r"issued|was published|were agreed|appeared|looks? at|looked for|concerns?|compared|tested|studied|"
+    r"issued|was published|were agreed|appeared|looks? at|looked for|concerns?|compared(?!\s+(?:with|to)\b)|tested|studied|"
     r"(?:is|was) (?:the|an?) (?:earlier |later |updated |first |second )?(?:version|update|revision)|"
     r"is indexed|was indexed)\b)"
     r"|^(?:to (?:evaluate|assess|determine|investigate|examine|compare|describe|study|identify|analy[sz]e|"
     r"explore|test|review|estimate|establish|clarify|characteri[sz]e|report)\b)"
     r"|^(?:we (?:aimed|sought|set out|wanted|intended|hypothesi[sz]ed)\b)"
-    r"|^(?:the (?:aims?|objectives?|purposes?|goals?)\b[^.]{0,40}?\b(?:is|was|were|are)\b)",
+    r"|^(?:(?:the|our|an?|one|this|its)\s+)?(?:(?:primary|secondary|main|principal|specific|present|first|second)\s+)?"
+    r"(?:aims?|objectives?|purposes?|goals?)\b[^.]{0,60}?\b(?:is|was|were|are)\b"
+    # "We investigated whether ...", "We examined the role of ...": what was asked, not found.
+    r"|^(?:we (?:explored|investigated|examined|evaluated|assessed|studied|analy[sz]ed|tested|determined|"
+    r"compared|asked|addressed|questioned)\s+(?:whether|if|how|why|what|the (?:effects?|role|impact|influence|"
+    r"association|relationship|accuracy|efficacy|effectiveness|value|usefulness|utility|safety|feasibility)\b))"
+    # "We conducted a survey to establish ...", "This study was performed to clarify ...".
+    r"|^(?:(?:we|it)\s+(?:conducted|performed|undertook|carried out|designed|initiated)\b[^.;:]{0,80}?\bto\b)"
+    r"|^(?:(?:the|this|our) (?:present |current )?(?:study|work|trial|survey|analysis|investigation)\s+(?:was|is)\s+"
+    r"(?:conducted|performed|undertaken|carried out|initiated)\s+to\b)",
+    re.I,
+)
+# What may open a descriptor before it: "Therefore, we conducted ...", "In this study, we
+# sought to ...", "Here we investigated whether ...".
+_FRAME = re.compile(
+    r"^(?:(?:therefore|thus|hence|accordingly|here(?:in)?|so|in (?:this|the present|the current|our) "
+    r"(?:study|work|paper|report|article|analysis|trial|survey)|in an? [^,.;:]{0,60}?\b(?:study|trial|analysis|"
+    r"survey|cohort))\b,?\s+)+",
     re.I,
 )
 # Words that open a list item which has no subject of its own: "- Can be treated with ...",
@@ -105,7 +122,7 @@ def is_descriptor(sentence: str) -> bool:
     ("The Latov 2021 review covers the history of ...", "To evaluate whether ..."). One
     that goes on to say what was found or how something is ("describes X as Y", "... that
     ...") is a claim."""
-    text = sentence.strip().lstrip("-*+ ").strip()
+    text = _FRAME.sub("", sentence.strip().lstrip("-*+ ").strip())
     match = _DESCRIPTOR.search(text)
     if not match or has_number(text):
         return False

@@ -17,6 +17,16 @@ from assistant import sentences
         ("Half of the patients improved.", False),
         ("The IWWM-8 consensus paper deals with neuropathies that occur with IgM paraproteins.", True),
         ("The 2012 review covered IVIg in Dalakas 1996 and interferon-alpha in Mariette 1997.", True),
+        # What a study set out to do, however it is opened: an aim, not a finding.
+        ("Therefore, we conducted this prospective study to compare PET in patients with and without DM.", True),
+        ("In this study, we sought to analyze whether the endoscope increases the infection rate.", True),
+        ("Our primary aim was to describe the outcome of surgery.", True),
+        ("We investigated whether statins improve the outcome of stroke.", True),
+        ("This study was performed to clarify the depiction of the mandible.", True),
+        ("We conducted a survey to establish if the coverage was affected by the boycott.", True),
+        # ... but a comparison stated as a result is a finding.
+        ("The severity of thrombophlebitis was less in the study group compared with the control group.", False),
+        ("We investigated whether statins help and found that they did not.", False),
     ],
 )
 def test_descriptors_are_sentences_that_only_say_what_a_document_does(sentence: str, expected: bool) -> None:
