@@ -37,12 +37,14 @@ _DESCRIPTOR = re.compile(
     r"is indexed|was indexed)\b)"
     r"|^(?:to (?:evaluate|assess|determine|investigate|examine|compare|describe|study|identify|analy[sz]e|"
     r"explore|test|review|estimate|establish|clarify|characteri[sz]e|report)\b)"
-    r"|^(?:we (?:aimed|sought|set out|wanted|intended|hypothesi[sz]ed)\b)"
+    r"|^(?:we (?:(?:therefore|thus|also|further|specifically|here|now|then|first|next)\s+)?"
+    r"(?:aimed|sought|set out|wanted|intended|planned|hypothesi[sz]ed)\b)"
     r"|^(?:(?:the|our|an?|one|this|its)\s+)?(?:(?:primary|secondary|main|principal|specific|present|first|second)\s+)?"
     r"(?:aims?|objectives?|purposes?|goals?)\b[^.]{0,60}?\b(?:is|was|were|are)\b"
     # "We investigated whether ...", "We examined the role of ...": what was asked, not found.
-    r"|^(?:we (?:explored|investigated|examined|evaluated|assessed|studied|analy[sz]ed|tested|determined|"
-    r"compared|asked|addressed|questioned)\s+(?:whether|if|how|why|what|the (?:effects?|role|impact|influence|"
+    r"|^(?:we (?:(?:therefore|thus|also|further|specifically|here|now|then|first|next)\s+)?"
+    r"(?:explored?|investigated?|examined?|evaluated?|assess(?:ed)?|studied|analy[sz]ed?|test(?:ed)?|determined?|"
+    r"compared?|ask(?:ed)?|address(?:ed)?|questioned)\s+(?:whether|if|how|why|what|the (?:effects?|role|impact|influence|"
     r"association|relationship|accuracy|efficacy|effectiveness|value|usefulness|utility|safety|feasibility)\b))"
     # "We conducted a survey to establish ...", "This study was performed to clarify ...".
     r"|^(?:(?:we|it)\s+(?:conducted|performed|undertook|carried out|designed|initiated)\b[^.;:]{0,80}?\bto\b)"
@@ -169,6 +171,28 @@ def trailing_marker(sentence: str) -> int:
 def states_verdict(sentence: str) -> bool:
     """True when the sentence carries an outcome, verdict or recommendation."""
     return _VERDICT.search(sentence) is not None
+
+
+def states_gap(sentence: str) -> bool:
+    """True when the sentence says that something is not yet known ("However, whether X
+    could be a biomarker remains unclear", "Little is known about ..."): in a Background,
+    the question a study asks, not an answer to it."""
+    return _GAP.search(sentence) is not None
+
+
+_GAP = re.compile(
+    r"^(?:(?:however|but|yet|thus|therefore|so far|to date|until now),?\s+)?(?:"
+    r"(?:it|this) (?:is|remains|was) (?:still |currently |yet )?(?:unclear|unknown|uncertain|not (?:yet )?(?:known|clear)|"
+    r"controversial|debated)"
+    r"|(?:little|less|not much) is known"
+    r"|(?:few|no|limited|scarce|sparse) (?:data|studies|information|evidence|reports)\b"
+    r"|whether\b[^.;]{0,200}?\b(?:is|are|remains?|remained|(?:has|have) (?:remained|been))\s+"
+    r"(?:still |yet |currently )?(?:unclear|unknown|uncertain|"
+    r"not (?:yet )?(?:known|clear|been (?:established|determined|studied|investigated))|controversial|debated|"
+    r"to be (?:determined|established|elucidated))"
+    r")",
+    re.I,
+)
 
 
 def states_certainty(sentence: str) -> bool:

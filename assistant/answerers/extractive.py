@@ -210,6 +210,7 @@ class ExtractiveAnswerer:
             document = self.kb.texts[passage.source.id]
             first_sentence = self.kb.first_sentence.get(passage.source.id, -1)
             vectors = self.kb.sentence_matrix(passage.row)
+            setup = self.features.section_weighting and sentences.section_weight(passage.section) < 0
             for (s, e), sim, vec in zip(passage.sentences, vectors @ query, vectors, strict=True):
                 s, e = clean_span(document, s, e, strip_markers=passage.source.has_markers)
                 text = document[s:e]
@@ -218,6 +219,8 @@ class ExtractiveAnswerer:
                 if len(WORD.findall(text)) < MIN_WORDS or not selection.is_quotable(
                     text, is_list_item=listed
                 ):
+                    continue
+                if setup and sentences.states_gap(text):  # the question a study asks
                     continue
                 out.append(
                     Candidate(

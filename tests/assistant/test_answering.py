@@ -10,6 +10,7 @@ answer, a neighbouring disease refused. The last tests check the same on the bun
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -101,6 +102,46 @@ def test_a_question_asking_for_a_dose_leads_with_the_dose(zorbel) -> None:
     answer = ask(zorbel, "What dose of quintomab was given in the placebo-controlled trial?")
     assert not answer.refused
     assert re.search(r"\d+\s*mg\b", answer.lead_citations[0].quote)
+
+
+TITRES_STUDY = """---
+id: zorbel-titres-2020
+kind: research
+title: "Test fixture: flarn antibody levels and disability in Zorbel syndrome"
+authors: [Fixture F]
+year: 2020
+journal: Test Cohorts
+study_type: cohort
+provenance: abstract
+note: Invented text for the test suite; not a real study.
+---
+## Background
+Flarn antibodies are found in most patients with Zorbel syndrome.
+However, whether flarn antibody levels predict later disability has remained unclear.
+
+## Results
+Among 80 patients followed for 5 years, baseline flarn antibody levels did not predict disability at 5 years.
+"""
+
+
+def test_a_background_saying_what_is_unknown_is_not_quoted_as_an_answer(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """'Whether flarn levels predict disability has remained unclear' (Background)
+    restates the question; the Results answer it. (A corpus of its own: a sixth document
+    in the shared fixture would shift what the other tests' questions retrieve.)"""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ZORBEL, corpus)
+    (corpus / "research" / "zorbel-titres-2020.md").write_text(TITRES_STUDY, encoding="utf-8")
+    settings = Settings(home=tmp_path / "home")
+    build_index(settings, corpus, embedder=embedder)
+    knowledge = KnowledgeBase(settings, embedder)
+    answer = ask(
+        (Assistant(settings, knowledge), knowledge),
+        "Do flarn antibody levels predict later disability in Zorbel syndrome?",
+    )
+    assert "did not predict" in answer.lead_citations[0].quote
+    assert not any("unclear" in c.quote for c in answer.citations)
 
 
 def test_a_neighbouring_disease_is_refused_with_what_the_corpus_covers(zorbel) -> None:

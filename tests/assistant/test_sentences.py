@@ -18,14 +18,20 @@ from assistant import sentences
         ("The IWWM-8 consensus paper deals with neuropathies that occur with IgM paraproteins.", True),
         ("The 2012 review covered IVIg in Dalakas 1996 and interferon-alpha in Mariette 1997.", True),
         # What a study set out to do, however it is opened: an aim, not a finding.
-        ("Therefore, we conducted this prospective study to compare PET in patients with and without DM.", True),
+        (
+            "Therefore, we conducted this prospective study to compare PET in patients with and without DM.",
+            True,
+        ),
         ("In this study, we sought to analyze whether the endoscope increases the infection rate.", True),
         ("Our primary aim was to describe the outcome of surgery.", True),
         ("We investigated whether statins improve the outcome of stroke.", True),
         ("This study was performed to clarify the depiction of the mandible.", True),
         ("We conducted a survey to establish if the coverage was affected by the boycott.", True),
         # ... but a comparison stated as a result is a finding.
-        ("The severity of thrombophlebitis was less in the study group compared with the control group.", False),
+        (
+            "The severity of thrombophlebitis was less in the study group compared with the control group.",
+            False,
+        ),
         ("We investigated whether statins help and found that they did not.", False),
     ],
 )
@@ -120,3 +126,19 @@ def test_sections_that_state_results_or_advice_weigh_more(section: str, weight: 
 )
 def test_a_number_is_a_figure_not_a_year_or_part_of_a_name(sentence: str, expected: bool) -> None:
     assert sentences.has_number(sentence) is expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("However, whether the serum bilirubin could be a biomarker of stroke type remains unclear.", True),
+        ("Whether flarn levels predict disability has remained unclear.", True),
+        ("Little is known about the long-term outcome.", True),
+        ("It is still unknown whether IVIg helps.", True),
+        ("No data on long-term outcome exist.", True),
+        ("No patient died during follow-up.", False),
+        ("Baseline flarn levels did not predict disability at 5 years.", False),
+    ],
+)
+def test_a_gap_statement_says_what_is_not_yet_known(sentence: str, expected: bool) -> None:
+    assert sentences.states_gap(sentence) is expected
