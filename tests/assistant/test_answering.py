@@ -278,6 +278,7 @@ def test_each_part_gets_its_bottom_line_before_any_part_takes_evidence(assistant
         ("How old are people usually when anti-MAG neuropathy starts?", r"age at onset"),
         ("Does the anti-MAG titre correlate with severity?", r"anti-MAG titres (?:did|do) not track"),
         ("What % of IgM MGUS neuropathy patients are anti-MAG positive?", r"\d+\s*%|half"),
+        ("Does anti-MAG neuropathy shorten life?", r"no deaths?\b"),
     ],
 )
 def test_plain_words_reach_the_words_the_papers_use(assistant, question: str, lead: str) -> None:
