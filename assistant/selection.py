@@ -191,10 +191,11 @@ def choose_lead(
     counted: tuple[str, ...] = (),
     caveats: list[Candidate] | tuple[Candidate, ...] = (),
     bonus: dict[int, float] | None = None,
+    avoid: set[int] | None = None,
 ) -> list[Candidate]:
     """The bottom line: one answer-bearing sentence from the strongest source among the
     most relevant (``rank`` plus any ``bonus``; any eligible sentence giving the value
-    asked for), then the sentence
+    asked for), leaving out those (by ``id``) in ``avoid`` unless nothing else is near, then the sentence
     that continues it ("... also ...") or, from ``caveats``, the sentence after it that
     qualifies it ("However, ...", "... cautions that ..."), or for a question whether to treat, the certainty
     of the evidence."""
@@ -206,6 +207,8 @@ def choose_lead(
         fitting = [c for c in fitting if states_count(c.text, counted)] or fitting
     bonus = bonus or {}
     near = fitting or [c for c in eligible if rank[id(c)] + bonus.get(id(c), 0.0) >= best - LEAD_MARGIN]
+    avoid = avoid or set()
+    near = [c for c in near if id(c) not in avoid] or [c for c in eligible if id(c) not in avoid] or near
     primary = [c for c in near if not c.secondary] or near
     current = [c for c in primary if not c.superseded] or primary
     bearing = [c for c in current if not sentences.dated(c.text)] or current

@@ -96,6 +96,10 @@ _RELATION = re.compile(
     re.I,
 )
 
+# A treatment term that names a class of treatments rather than one ("immunotherapy",
+# "immune therapies", "chemotherapy").
+_CLASS_OF_TREATMENT = re.compile(r"(?:therapy|therapies|treatments?)$", re.I)
+
 # Phrases that frame a question rather than name what it asks about: "over time" asks
 # how something changes, and a sentence saying "at the time of the review" does not answer it.
 _FRAMING = re.compile(r"\b(?:over time|in general|in practice|at all|these days|nowadays|right now)\b", re.I)
@@ -328,6 +332,7 @@ class ExtractiveAnswerer:
         if not eligible:
             return _Plan(part, scored, reason=REFUSAL)
         facet_ranks = self._facet_ranks(part, scored_passages(scored))
+        other = self._other_treatments(eligible, f"{written} {premise or ''}")
         if self.features.bottom_line:
             lead = selection.choose_lead(
                 eligible,
@@ -337,6 +342,7 @@ class ExtractiveAnswerer:
                 counted=question.counted,
                 caveats=scored,
                 bonus={id(c): FACET_LEAD_WEIGHT * _best_facet(c, facet_ranks) for c in eligible},
+                avoid=other,
             )
         else:  # the likeliest sentence, whatever it says
             lead = [max(eligible, key=lambda c: rank[id(c)])]
@@ -344,7 +350,24 @@ class ExtractiveAnswerer:
         general = None if premise else self._only_the_condition(written, lead)
         if general:
             return _Plan(part, scored, reason=general)
-        return _Plan(part, scored, eligible, rank, lead, facet_ranks=facet_ranks)
+        return _Plan(part, scored, eligible, rank, lead, facet_ranks=facet_ranks, other=other)
+
+    def _other_treatments(self, candidates: list[Candidate], question: str) -> set[int]:
+        """The candidates (by ``id``) that name a specific treatment, by the corpus's lexicon,
+        but none that the question names: "Is PLEX worth trying?" is not answered by "IVIg
+        may give only short-term benefit". A class of treatment ("immunotherapy") is no
+        other treatment: what is said of the class may answer for its members."""
+        asked = self._treatments(question)
+        if not asked:
+            return set()
+        return {id(c) for c in candidates if (named := self._treatments(c.text)) and not named & asked}
+
+    def _treatments(self, text: str) -> set[str]:
+        """The specific treatments ``text`` names (not a class such as "immunotherapy"),
+        each as its synonym group's first term."""
+        found = (term for kind, term, _ in self.kb.term_kinds.find(text) if kind == "treatment")
+        groups = (next(iter(self.kb.synonyms.matches(t)), (t,))[0].lower() for t in found)
+        return {g for g in groups if not _CLASS_OF_TREATMENT.search(g)}
 
     def _only_the_condition(self, part: str, lead: list[Candidate]) -> str | None:
         """Why a bottom line that mentions nothing of the question but the condition it
@@ -378,7 +401,8 @@ class ExtractiveAnswerer:
         facet a synthesis question asks about, then the most relevant and diverse."""
         main = {_place(c): plan.rank[id(c)] for c in plan.scored if id(c) in plan.rank}
         covered = self._facets(plan.facet_ranks, taken, limit, main)
-        more = selection.choose_evidence(plan.eligible, plan.rank, [*taken, *covered], limit - len(covered))
+        pool = [c for c in plan.eligible if id(c) not in plan.other]
+        more = selection.choose_evidence(pool, plan.rank, [*taken, *covered], limit - len(covered))
         return [*covered, *more]
 
     def _facet_ranks(self, question: str, passages: list[Passage]) -> list[_Ranked]:
@@ -504,6 +528,7 @@ class _Plan:
     lead: list[Candidate] = field(default_factory=list)
     reason: str | None = None
     facet_ranks: list[_Ranked] = field(default_factory=list)
+    other: set[int] = field(default_factory=set)  # candidates on another treatment
 
 
 # A facet's candidate sentences, their probabilities for it, and the facet as a question.

@@ -272,6 +272,25 @@ def test_each_part_gets_its_bottom_line_before_any_part_takes_evidence(assistant
 
 
 @pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("Is PLEX worth trying in anti-MAG neuropathy?", r"plasma exchange|\bPLEX\b|\bPE\b"),
+        (
+            "Since most anti-MAG patients respond to rituximab, should I give it to everyone?",
+            r"rituximab|immune therapy",
+        ),
+    ],
+)
+def test_a_question_on_one_treatment_is_not_led_by_a_sentence_on_another(assistant, question, asked) -> None:
+    """'IVIg may give only short-term benefit' (a systematic review) once led both answers."""
+    answer = assistant.ask(question)
+    assert not answer.refused
+    lead = " ".join(c.quote for c in answer.lead_citations)
+    assert re.search(asked, lead), lead
+    assert "IVIg" not in answer.lead_citations[0].quote
+
+
+@pytest.mark.parametrize(
     ("question", "lead"),
     [
         ("What proportion get worse right after rituximab?", r"worsening"),

@@ -140,6 +140,17 @@ def test_a_bonus_lifts_a_sentence_into_the_bottom_line() -> None:
     assert lifted[0] is advice
 
 
+def test_a_sentence_to_avoid_leads_only_when_nothing_else_is_eligible() -> None:
+    """The answerer avoids sentences on a treatment other than the one asked about."""
+    other = candidate("IVIg may give short-term benefit.", doc="review", strength=5)
+    asked = candidate("Plasma exchange has unproven benefit.", doc="ai", vector=(0.0, 1.0, 0.0))
+    rank = {id(other): 0.80, id(asked): 0.40}  # far below: outside the lead margin
+    assert selection.choose_lead([other, asked], rank, asked=None, treat=False)[0] is other
+    chosen = selection.choose_lead([other, asked], rank, asked=None, treat=False, avoid={id(other)})
+    assert chosen[0] is asked
+    assert selection.choose_lead([other], rank, asked=None, treat=False, avoid={id(other)})[0] is other
+
+
 def test_a_question_asking_for_a_value_leads_with_a_sentence_giving_it() -> None:
     likely = candidate("Rituximab was effective in some patients.")
     dose = candidate("Rituximab was given at 375 mg/m2 weekly.", vector=(0.0, 1.0, 0.0))
