@@ -144,7 +144,11 @@ def _join_compounds(question: str, idf: dict[str, float]) -> str:
     words = list(re.finditer(r"[A-Za-z][A-Za-z0-9]*", question))
     out, last, joined_last = [], 0, False
     for first, second in pairwise(words):
-        if joined_last or question[first.end() : second.start()] != " ":
+        if (
+            joined_last
+            or question[first.end() : second.start()] != " "
+            or first[0].lower() in _STOP  # "in breast cancer" is no "in-breast"
+        ):
             joined_last = False
             continue
         joined = stems(f"{first[0]}-{second[0]}")

@@ -245,6 +245,11 @@ def test_two_words_the_corpus_writes_hyphenated_are_one_concept() -> None:
     assert {found[i].label for i in concept_hits(sentence, found)} >= {"interferon-alpha"}
     # Words the corpus does not write hyphenated stay two concepts.
     assert {"interferon", "beta"} <= {c.label for c in concepts("interferon beta?", Synonyms(), idf, 5.0)}
+    # Nor is a function word joined to the next one: "in-breast recurrence" in some
+    # document does not make "disparities in breast cancer" ask about "in-breast".
+    idf["in-breast"] = 4.0
+    labels = [c.label for c in concepts("Disparities in breast cancer?", Synonyms(), idf, 5.0)]
+    assert "breast" in labels and "in-breast" not in labels
 
 
 def test_a_hyphenated_word_mentions_its_parts_only_when_asked() -> None:
