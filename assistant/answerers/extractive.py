@@ -92,7 +92,7 @@ _STOP = frozenset(
 # condition with the question says nothing of X.
 _RELATION = re.compile(
     r"effective|help\w*|work\w*|benefit\w*|useful|best|better|good|cause\w*|affect\w*|safe|"
-    r"worth\w*|recommended|used?|improve\w*",
+    r"worth\w*|recommended|used?|improve\w*|relation\w*|associat\w*|link\w*|connect\w*|correlat\w*",
     re.I,
 )
 
@@ -351,7 +351,7 @@ class ExtractiveAnswerer:
         else:  # the likeliest sentence, whatever it says
             lead = [max(eligible, key=lambda c: rank[id(c)])]
         # A question with a premise is answered premise first, whatever its bottom line.
-        general = None if premise else self._only_the_condition(written, lead)
+        general = None if premise else self._only_the_condition(written, lead, scored)
         if general:
             return _Plan(part, scored, reason=general)
         return _Plan(part, scored, eligible, rank, lead, facet_ranks=facet_ranks, other=other)
@@ -373,32 +373,30 @@ class ExtractiveAnswerer:
         groups = (next(iter(self.kb.synonyms.matches(t)), (t,))[0].lower() for t in found)
         return {g for g in groups if not _CLASS_OF_TREATMENT.search(g)}
 
-    def _only_the_condition(self, part: str, lead: list[Candidate]) -> str | None:
+    def _only_the_condition(self, part: str, lead: list[Candidate], scored: list[Candidate]) -> str | None:
         """Why a bottom line that mentions nothing of the question but the condition it
         names (and words relating the two, ``_RELATION``) does not answer it, or None when
         it mentions more. "Can children get X?" answered with a sentence about X alone
         would seem to say yes, and "Is acupuncture effective in X?" with "IVIg may give
         only short-term benefit in X"; when no source mentions children or acupuncture at
-        all, the corpus cannot answer. A synthesis question is exempt: its bottom line may
+        all, or no sentence of the retrieved passages does ("What does a nerve biopsy show
+        in X?" answered with a trial's result in X), the corpus cannot answer. A synthesis
+        question is exempt: its bottom line may
         rightly be general ("How do I counsel ... about the outlook?")."""
         idf, _ = self.kb.idf
         question_concepts = concepts(part, self.kb.synonyms, idf, UNSEEN_WEIGHT)
         named = [c.text for c in find_conditions(part, self.kb.abbreviations)]
         condition = concept_hits(" ".join(named), question_concepts) if named else frozenset()
-        never_mentioned = [
-            c.label
-            for i, c in enumerate(question_concepts)
-            if i not in condition and all(any(s not in idf for s in alt) for alt in c.alternatives)
-        ]
-        if not condition or not never_mentioned or kind_of(part) or _SYNTHESIS.search(part):
-            return None
+        found = set().union(*(concept_hits(c.text, question_concepts, word_parts=True) for c in scored))
         relation = {i for i, c in enumerate(question_concepts) if _RELATION.fullmatch(c.label)}
+        unfound = [c for i, c in enumerate(question_concepts) if i not in condition | found | relation]
+        if not condition or not unfound or kind_of(part) or _SYNTHESIS.search(part):
+            return None
         if any(concept_hits(c.text, question_concepts, word_parts=True) - condition - relation for c in lead):
             return None
-        return (
-            f"{REFUSAL} No source mentions {never_mentioned[0]!r}; the closest passages speak of "
-            f"{named[0]} in general."
-        )
+        absent = [c for c in unfound if all(any(s not in idf for s in alt) for alt in c.alternatives)]
+        where, missing = ("No source", absent[0]) if absent else ("No passage found for it", unfound[0])
+        return f"{REFUSAL} {where} mentions {missing.label!r}; the closest passages speak of {named[0]} in general."
 
     def _evidence(self, plan: _Plan, limit: int, taken: list[Candidate]) -> list[Candidate]:
         """Up to ``limit`` sentences supporting one part's bottom line: the likeliest on each

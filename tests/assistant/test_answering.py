@@ -309,6 +309,16 @@ def test_plain_words_reach_the_words_the_papers_use(assistant, question: str, le
     assert re.search(lead, answer.lead_citations[0].quote), answer.lead_citations[0].quote
 
 
+def test_a_question_no_retrieved_sentence_speaks_to_is_refused_and_says_so_truly(assistant) -> None:
+    """Two sources mention nerve biopsy (its risk; antibodies found on biopsy) but none says
+    what it shows; a trial's result 'in anti-MAG neuropathy' once led the answer. The
+    reason must not claim that no source mentions biopsy."""
+    answer = assistant.ask("What does a nerve biopsy show in anti-MAG neuropathy?")
+    assert answer.refused and answer.citations == []
+    assert "No passage found for it mentions 'biopsy'" in (answer.refusal_reason or "")
+    assert not assistant.ask("Is a nerve biopsy needed in IgM-associated neuropathy?").refused
+
+
 def test_a_refusal_never_says_a_word_is_unmentioned_when_a_passage_has_it_hyphenated(assistant) -> None:
     answer = assistant.ask("interferon alpha in anti-MAG neuropathy?")
     if answer.refused:  # the reviews name interferon-alpha: no reason may say otherwise
