@@ -106,6 +106,54 @@ def _tidy(clause: str) -> str:
     return clause[:1].upper() + clause[1:]
 
 
+_MAJORITY = re.compile(
+    r"\b(?:most|mostly|majority|usually|typically|mainly|predominantly|generally|commonly|largely|"
+    r"nearly all|almost all|always|all patients|everyone)\b",
+    re.I,
+)
+
+
+# Words that name who, not what: a share "of patients" is a share of anything.
+_GENERIC = frozenset(
+    "a an the of in to and or with for on by at is are was were be patient patients people person "
+    "persons case cases subject subjects individuals adult adults".split()
+)
+
+
+def claims_majority(premise: str) -> bool:
+    """True when the premise says something holds for most ("most patients respond",
+    "is typically axonal"), which a share under half contradicts."""
+    return _MAJORITY.search(premise) is not None
+
+
+def asserted(premise: str) -> set[str]:
+    """The stems of what the premise asserts: after its verb of being ("typically axonal")
+    or, without one, all its words but quantifiers and words for people."""
+    from assistant.lexicon import stems
+
+    subject = premise_subject(premise)
+    words = set(stems(_MAJORITY.sub(" ", premise[len(subject) :])))
+    return words - _GENERIC
+
+
+def restates(premise: str, sentence: str) -> bool:
+    """True when the sentence says of most what the premise asserts ("... mostly had an
+    axonal neuropathy" for "X is typically axonal"), every word of it: agreement, however
+    it is hedged. "The usually slow progression" does not restate "usually rapidly
+    progressive"."""
+    from assistant.lexicon import stems
+
+    said = asserted(premise) if premise_subject(premise) else set()
+    if not said or not claims_majority(premise):
+        return False
+    words = re.findall(r"[\w'-]+", sentence)
+    return any(
+        said <= set(stems(" ".join(words[i + 1 : i + 5])))
+        for i, w in enumerate(words)
+        if _MAJORITY.fullmatch(w)
+    )
+
+
 def premise_subject(premise: str) -> str:
     """The premise without what it asserts: its words up to and including the verb of being
     and a quantifier ("Anti-MAG neuropathy is typically axonal" -> "Anti-MAG neuropathy is

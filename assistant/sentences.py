@@ -99,6 +99,15 @@ _QUALIFIER = re.compile(
     re.I,
 )
 _WORDS = re.compile(r"[A-Za-z0-9][A-Za-z0-9'-]*")
+# Words either side of a share that say what it is a share of.
+SHARE_WINDOW = 5
+_MINORITY = re.compile(
+    r"\b(?:only (?:some|a few|a minority|a small (?:number|proportion|share))|a minority|few patients|"
+    r"less than half|fewer than half|under half)\b",
+    re.I,
+)
+_PERCENT = re.compile(r"(?<![\d.])(\d{1,2}(?:\.\d+)?)\s*%")
+_N_OF_M = re.compile(r"\b(\d+) (?:of|out of) (?:the )?(\d+)\b")
 _FINITE = re.compile(
     r"\b(?:is|are|was|were|can|could|may|might|must|should|will|would|has|have|had|does|do|did)\b", re.I
 )
@@ -203,6 +212,25 @@ def states_certainty(sentence: str) -> bool:
 def qualifies(sentence: str) -> bool:
     """True when the sentence limits, contrasts or negates: what corrects a premise."""
     return _QUALIFIER.search(sentence) is not None
+
+
+def minority(sentence: str, about: set[str]) -> bool:
+    """True when the sentence puts a share under half ("in only some patients", "a
+    minority", "28% an axonal polyneuropathy", "4 of 13 improved") on something it names
+    within a few words of the share, by one of the stems ``about``: what contradicts a
+    premise that says most, usually or typically. "Weakness in only 10% of patients" is no
+    share of the disabled."""
+    from assistant.lexicon import stems
+
+    spans = [m.span() for m in _MINORITY.finditer(sentence)]
+    spans += [m.span() for m in _PERCENT.finditer(sentence) if float(m[1]) < 50]
+    spans += [m.span() for m in _N_OF_M.finditer(sentence) if int(m[2]) > 0 and int(m[1]) / int(m[2]) < 0.5]
+    for start, end in spans:
+        before = _WORDS.findall(sentence[:start])[-SHARE_WINDOW:]
+        after = _WORDS.findall(sentence[end:])[:SHARE_WINDOW]
+        if set(stems(" ".join([*before, *after]))) & about:
+            return True
+    return False
 
 
 def cautions(sentence: str) -> bool:

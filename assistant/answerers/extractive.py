@@ -27,7 +27,7 @@ from assistant.facets import facets, kind_of
 from assistant.knowledge import KnowledgeBase
 from assistant.lexicon import WORD, stems
 from assistant.passages import Passage
-from assistant.premise import premise_subject, split_premise
+from assistant.premise import asserted, claims_majority, premise_subject, restates, split_premise
 from assistant.questions import (
     asked_type,
     counted,
@@ -456,9 +456,7 @@ class ExtractiveAnswerer:
             best = max(rank.values())
             near = selection.keep_stronger([c for c in scored if rank[id(c)] >= best - PREMISE_MARGIN], rank)
             near = [c for c in near if not (c.secondary or c.superseded)] or near
-            ordered = sorted(
-                near, key=lambda c: -(rank[id(c)] + QUALIFIER_BONUS * sentences.qualifies(c.text))
-            )
+            ordered = sorted(near, key=lambda c: -(rank[id(c)] + QUALIFIER_BONUS * _stance(premise, c.text)))
             fresh = [
                 c for c in ordered if not any(_same_place(c, t) or selection.same_claim(c, t) for t in chosen)
             ]
@@ -543,6 +541,14 @@ def _best_facet(c: Candidate, facet_ranks: list[_Ranked]) -> float:
         (rank[id(f)] for candidates, rank, _ in facet_ranks for f in candidates if _same_place(f, c)),
         default=0.0,
     )
+
+
+def _stance(premise: str, sentence: str) -> int:
+    """How strongly a sentence stands against the premise: +1 when it limits, contrasts
+    or negates (``sentences.qualifies``), +1 more when it puts a share under half on what
+    the premise says of most, -1 when it says of most what the premise asserts."""
+    contradicts = claims_majority(premise) and sentences.minority(sentence, asserted(premise))
+    return sentences.qualifies(sentence) + contradicts - restates(premise, sentence)
 
 
 def _taken(c: Candidate, taken: list[Candidate]) -> bool:

@@ -319,6 +319,17 @@ def test_a_question_no_retrieved_sentence_speaks_to_is_refused_and_says_so_truly
     assert not assistant.ask("Is a nerve biopsy needed in IgM-associated neuropathy?").refused
 
 
+def test_a_premise_about_most_is_not_led_by_a_sentence_that_agrees_with_it(assistant) -> None:
+    """'mostly had an axonal neuropathy' (one antibody subgroup) once led the premise
+    check of 'typically axonal'; the cohort's 72% demyelinating / 28% axonal contradicts it."""
+    answer = assistant.ask(
+        "Since anti-MAG neuropathy is typically axonal, will nerve conduction studies show only low amplitudes?"
+    )
+    first = next(c for c in answer.citations if c.role == "premise")
+    assert "mostly had an axonal" not in first.quote
+    assert "demyelinating" in first.quote
+
+
 def test_a_refusal_never_says_a_word_is_unmentioned_when_a_passage_has_it_hyphenated(assistant) -> None:
     answer = assistant.ask("interferon alpha in anti-MAG neuropathy?")
     if answer.refused:  # the reviews name interferon-alpha: no reason may say otherwise

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.premise import premise_subject, split_premise
+from assistant.premise import claims_majority, premise_subject, restates, split_premise
 
 
 @pytest.mark.parametrize(
@@ -72,3 +72,18 @@ def test_a_clause_that_asserts_nothing_is_not_a_premise(question: str) -> None:
 def test_the_premise_subject_drops_what_it_asserts() -> None:
     assert premise_subject("Anti-MAG neuropathy is typically axonal") == "Anti-MAG neuropathy is typically"
     assert premise_subject("Both trials met their endpoints") == ""
+
+
+def test_a_premise_about_most_is_told_apart_from_agreement_and_contradiction() -> None:
+    premise = "Anti-MAG neuropathy is typically axonal"
+    assert claims_majority(premise) and claims_majority("Most patients respond to rituximab")
+    assert not claims_majority("Rituximab failed in both trials")
+    # Says of most what the premise asserts: agreement, however hedged ("but ...").
+    assert restates(
+        premise, "Patients negative for HNK1 but positive for myelin mostly had an axonal neuropathy."
+    )
+    assert not restates(premise, "In the cohort, 72% had a demyelinating and 28% an axonal polyneuropathy.")
+    assert not restates(premise, "The neuropathy is mostly demyelinating.")
+    assert not restates("It is usually rapidly progressive", "Weigh it against the usually slow progression.")
+    # A premise without a verb of being has nothing asserted to restate.
+    assert not restates("Most patients respond to rituximab", "Most patients respond to rituximab.")

@@ -142,3 +142,23 @@ def test_a_number_is_a_figure_not_a_year_or_part_of_a_name(sentence: str, expect
 )
 def test_a_gap_statement_says_what_is_not_yet_known(sentence: str, expected: bool) -> None:
     assert sentences.states_gap(sentence) is expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "about", "expected"),
+    [
+        ("The neuropathy responds to immune therapy in only some patients.", {"respond"}, True),
+        ("72% had a demyelinating and 28% an axonal polyneuropathy.", {"axon"}, True),
+        ("4 of 13 patients on rituximab improved.", {"rituximab"}, True),
+        ("Less than half of treated patients improved.", {"improv"}, True),
+        # a share of something else
+        ("It was predominantly sensory, with weakness in only 10% of patients.", {"disabl"}, False),
+        ("72% of patients had a demyelinating polyneuropathy.", {"demyelin"}, False),
+        ("12 of 20 patients on quintomab improved.", {"quintomab"}, False),
+        ("Rituximab was given at 375 mg/m2 weekly for 4 weeks.", {"rituximab"}, False),
+    ],
+)
+def test_a_share_under_half_of_what_a_premise_names_is_a_minority(
+    sentence: str, about: set[str], expected: bool
+) -> None:
+    assert sentences.minority(sentence, about) is expected
