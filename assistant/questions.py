@@ -48,7 +48,8 @@ _ASKS = {
     "proportion": re.compile(
         r"\b(how common|how often|how frequent|how frequently|what proportion|what percentage|what fraction|"
         r"what share|percent|percentage|proportion|prevalence|how likely|what rate|rate of|incidence|"
-        r"chances? (?:of|that)|odds of)\b|\bwhat\s*%",
+        r"chances? (?:of|that)|odds of|(?:response|remission|relapse|recurrence|success|failure|mortality|death|"
+        r"complication|survival|cure|positivity|detection|responder) rates?)\b|\bwhat\s*%",
         re.I,
     ),
     "number": re.compile(

@@ -37,6 +37,9 @@ from assistant.questions import asked_type, provides, statement_from_quote
         ("How often is IgM MGUS followed by neuropathy?", "proportion"),
         ("What % of patients are anti-MAG positive?", "proportion"),
         ("What is the chance of being disabled at 10 years?", "proportion"),
+        ("anti-MAG rituximab response rate?", "proportion"),  # terse: a named rate is a share
+        ("What is the relapse rate after stopping IVIg?", "proportion"),
+        ("What heart rate was recorded?", None),  # a measure called a rate is no share
         # A yes-no question asks for a verdict, whatever value its nouns name.
         ("Does X influence the incidence of shunt infection?", None),
         ("Effects of exercise on the QT interval: are there gender differences?", None),
