@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from assistant.lexicon import stems
+
 
 class Premise(NamedTuple):
     """The asserted premise (None when there is none) and the question that remains."""
@@ -129,8 +131,6 @@ def claims_majority(premise: str) -> bool:
 def asserted(premise: str) -> set[str]:
     """The stems of what the premise asserts: after its verb of being ("typically axonal")
     or, without one, all its words but quantifiers and words for people."""
-    from assistant.lexicon import stems
-
     subject = premise_subject(premise)
     words = set(stems(_MAJORITY.sub(" ", premise[len(subject) :])))
     return words - _GENERIC
@@ -141,8 +141,6 @@ def restates(premise: str, sentence: str) -> bool:
     axonal neuropathy" for "X is typically axonal"), every word of it: agreement, however
     it is hedged. "The usually slow progression" does not restate "usually rapidly
     progressive"."""
-    from assistant.lexicon import stems
-
     said = asserted(premise) if premise_subject(premise) else set()
     if not said or not claims_majority(premise):
         return False

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from assistant.lexicon import stems
+
 # Section headings, as abstracts and summaries label them (matched on words, so
 # "MATERIALS AND METHODS" and "Main outcome measures" are recognised too).
 _ANSWER_SECTIONS = re.compile(
@@ -220,8 +222,6 @@ def minority(sentence: str, about: set[str]) -> bool:
     within a few words of the share, by one of the stems ``about``: what contradicts a
     premise that says most, usually or typically. "Weakness in only 10% of patients" is no
     share of the disabled."""
-    from assistant.lexicon import stems
-
     spans = [m.span() for m in _MINORITY.finditer(sentence)]
     spans += [m.span() for m in _PERCENT.finditer(sentence) if float(m[1]) < 50]
     spans += [m.span() for m in _N_OF_M.finditer(sentence) if int(m[2]) > 0 and int(m[1]) / int(m[2]) < 0.5]

@@ -173,6 +173,13 @@ def concept_hits(
     )
 
 
+def mentioned(question_concepts: list[Concept], candidates: list[Candidate]) -> set[int]:
+    """Indices of the question's concepts that some candidate sentence mentions. Hyphenated
+    words count by their parts: "no passage mentions 'interferon'" must not be said of
+    passages that name interferon-alpha."""
+    return set().union(*(concept_hits(c.text, question_concepts, word_parts=True) for c in candidates))
+
+
 def clean_span(text: str, start: int, end: int, *, strip_markers: bool) -> tuple[int, int]:
     """The part of the sentence ``text[start:end]`` worth quoting: after a list item that
     ran into it, and before a trailing bibliography marker (for sources that carry them)."""
@@ -387,10 +394,12 @@ class ExtractiveAnswerer:
         question_concepts = concepts(part, self.kb.synonyms, idf, UNSEEN_WEIGHT)
         named = [c.text for c in find_conditions(part, self.kb.abbreviations)]
         condition = concept_hits(" ".join(named), question_concepts) if named else frozenset()
-        found = set().union(*(concept_hits(c.text, question_concepts, word_parts=True) for c in scored))
+        if not condition or kind_of(part) or _SYNTHESIS.search(part):
+            return None
+        found = mentioned(question_concepts, scored)
         relation = {i for i, c in enumerate(question_concepts) if _RELATION.fullmatch(c.label)}
         unfound = [c for i, c in enumerate(question_concepts) if i not in condition | found | relation]
-        if not condition or not unfound or kind_of(part) or _SYNTHESIS.search(part):
+        if not unfound:
             return None
         if any(concept_hits(c.text, question_concepts, word_parts=True) - condition - relation for c in lead):
             return None
@@ -498,13 +507,11 @@ class ExtractiveAnswerer:
         """The question's rarest concepts that no candidate sentence mentions."""
         idf, unseen = self.kb.idf
         question_concepts = concepts(part, self.kb.synonyms, idf, unseen)
-        # Hyphenated words count by their parts here: "No passage mentions 'interferon'"
-        # must not be said of passages that name interferon-alpha.
-        mentioned = set().union(*(concept_hits(c.text, question_concepts, word_parts=True) for c in scored))
+        found = mentioned(question_concepts, scored)
         top = max((c.weight for c in question_concepts), default=0.0)
-        return [
-            c.label for i, c in enumerate(question_concepts) if i not in mentioned and c.weight >= 0.8 * top
-        ][:2]
+        return [c.label for i, c in enumerate(question_concepts) if i not in found and c.weight >= 0.8 * top][
+            :2
+        ]
 
     def _claim(self, c: Candidate, role: Role, part: int) -> Claim:
         statement = statement_from_quote(c.text, strip_markers=c.passage.source.has_markers)
