@@ -117,6 +117,7 @@ INTENTS: tuple[tuple[str, ...], ...] = (
         "characterised",
     ),
     ("evidence-based", "evidence base", "trial evidence"),
+    ("monitor", "monitoring", "monitored", "follow", "followed", "keep an eye on"),
     ("primary outcome", "primary end point", "primary endpoint"),
 )
 

@@ -111,6 +111,25 @@ _YES_NO = re.compile(
 _WH = re.compile(r"\b(?:how|what|which|when|where|who|whom)\b", re.I)
 
 
+# A question whether to treat, or whether a treatment works: a word asking about benefit
+# ("help", "work" but not "work up", "worth", "respond", "evidence") and a treatment.
+# "Is the titre useful to follow after treatment?" names a treatment but asks neither.
+_EFFICACY = re.compile(
+    r"\b(help\w*|works?|worked|working|effective\w*|efficac\w*|benefit\w*|worth\w*|improv\w*|respond\w*|"
+    r"proven|evidence|recommend\w*|first[- ]line|should\b[^?.]{0,100}?\b(?:treat(?:ed|ing)?|use|give|start|try|receive|stay))\b"
+    r"(?![- ](?:\w+ ){0,2}up\b)",
+    re.I,
+)
+_TREATMENT_WORD = re.compile(r"\b(treat\w*|therap\w*|immunotherap\w*)\b", re.I)
+
+
+def asks_whether_to_treat(question: str, names_a_treatment: bool = False) -> bool:
+    """True when ``question`` asks whether to treat or whether a treatment works: a word
+    asking about benefit (``_EFFICACY``) and a treatment, named (``names_a_treatment``, by
+    the corpus's lexicon) or as a word ("treatment", "immunotherapy")."""
+    return bool((names_a_treatment or _TREATMENT_WORD.search(question)) and _EFFICACY.search(question))
+
+
 def is_yes_no(question: str) -> bool:
     """True when ``question`` (its last clause, after a title's colon) asks yes or no and
     has no question word."""

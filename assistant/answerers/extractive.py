@@ -30,6 +30,7 @@ from assistant.passages import Passage
 from assistant.premise import asserted, claims_majority, premise_subject, restates, split_premise
 from assistant.questions import (
     asked_type,
+    asks_whether_to_treat,
     counted,
     provides,
     resolve_parts,
@@ -73,12 +74,6 @@ _SYNTHESIS = re.compile(
     r"list|should (?:i|we) treat|how should|what should|steps|features|characteristics)\b",
     re.I,
 )
-_TREAT = re.compile(
-    r"\b(help\w*|work\w*|effective\w*|efficac\w*|benefit\w*|worth|should (?:i|we|he|she|they) "
-    r"(?:treat|use|give|start|try)|treat\w*|therap\w*|improv\w*|respond\w*)\b",
-    re.I,
-)
-
 _ANY_CASE = re.compile(WORD.pattern, re.I)
 _STOP = frozenset(
     """a an and are as at be been being but by can could did do does doing for from had has have how i if in into
@@ -349,7 +344,7 @@ class ExtractiveAnswerer:
                 eligible,
                 rank,
                 asked,
-                treat=bool(_TREAT.search(written)),
+                treat=asks_whether_to_treat(written, bool(self._treatments(written))),
                 counted=question.counted,
                 caveats=scored,
                 bonus={id(c): FACET_LEAD_WEIGHT * _best_facet(c, facet_ranks) for c in eligible},

@@ -83,3 +83,10 @@ def test_plain_clinical_words_reach_the_papers_wording() -> None:
     assert "antibody" in expanded and "elevated" in expanded
     assert "effective" in synonyms.expand("Is it worth trying?").lower()
     assert "deaths" in synonyms.expand("Is this disease going to kill him?").lower()
+
+
+def test_following_a_measure_is_monitoring_it_and_a_follow_up_is_not() -> None:
+    syn = Synonyms.for_corpus([])
+    assert "monitor" in syn.expand("Should the titres be followed after treatment?")
+    assert "monitor" in syn.expand("Is the titre useful to follow?")
+    assert "monitor" not in syn.expand("How long was the follow-up?")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.questions import asked_type, provides, statement_from_quote
+from assistant.questions import asked_type, asks_whether_to_treat, provides, statement_from_quote
 
 
 @pytest.mark.parametrize(
@@ -203,3 +203,26 @@ def test_terse_time_units_are_spelt_out_and_nothing_else_changes() -> None:
         "a 10k-word note",
     ):
         assert spell_out_units(unchanged) == unchanged
+
+
+@pytest.mark.parametrize(
+    ("question", "names_a_treatment", "expected"),
+    [
+        ("Does IVIg work in this neuropathy?", True, True),
+        ("Is PLEX worth trying?", True, True),
+        ("Should every patient with the disease receive immune therapy?", False, True),
+        ("Is there an evidence base for cytotoxic therapies?", False, True),
+        # Names a treatment, asks nothing of its benefit.
+        ("Is the titre useful to follow after treatment?", False, False),
+        ("How often do severe adverse events occur with immune therapy?", False, False),
+        # Asks about benefit, of no treatment.
+        ("Do antibody titres help distinguish the two diseases?", False, False),
+        # "work up" is an investigation.
+        ("A 68-year-old man has a neuropathy. How should I work him up?", False, False),
+        ("Should the work-up include a biopsy before treatment?", False, False),
+    ],
+)
+def test_a_question_whether_to_treat_asks_of_a_treatment_s_benefit(
+    question: str, names_a_treatment: bool, expected: bool
+) -> None:
+    assert asks_whether_to_treat(question, names_a_treatment) is expected
