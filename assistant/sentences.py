@@ -29,8 +29,8 @@ _SETUP_SECTIONS = re.compile(
 # sentences that say what a document does, not what it found.
 _DESCRIPTOR = re.compile(
     r"^(?:(?:the|this|our|these|that|a|an)\b[^.;:]{0,90}?\b(?:review|study|trial|paper|guideline|"
-    r"consensus|article|analysis|report|summary|recommendations|document|panel|task force|survey|"
-    r"series|meta-analysis|update|chapter|statement)s?\b[^.;:]{0,60}?\b(?:covers?|covered|assess(?:es|ed)?|"
+    r"consensus|answer|article|analysis|report|summary|recommendations|document|panel|task force|survey|"
+    r"series|meta-analysis|update|chapter|statement)s?\b[^.;:]{0,60}?\b(?:covers?|covered|cites?|cited|assess(?:es|ed)?|"
     r"describes?|described|deals? with|dealt with|address(?:es|ed)?|discuss(?:es|ed)?|examine[sd]?|"
     r"reviews?|reviewed|summari[sz]es|outlines?|sets? out|focus(?:es|ed)|presents?|evaluate[sd]?|"
     r"investigate[sd]?|aim(?:s|ed)?|sought|was designed|is a reference point|updates?|updated|"

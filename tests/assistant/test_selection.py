@@ -204,6 +204,11 @@ def test_framing_phrases_are_not_concepts_of_the_question() -> None:
     assert labels == ["neuropathy", "progress"]
     labels = [c.label for c in concepts("How long does it take to respond?", Synonyms(), {}, 5.0)]
     assert "long" in labels and "take" in labels
+    # Reporting verbs frame what is asked about: "conclude" is no concept of IVIg's effect.
+    labels = [c.label for c in concepts("What did the review conclude about IVIg?", Synonyms(), {}, 5.0)]
+    assert labels == ["review", "IVIg"]
+    labels = [c.label for c in concepts("Will the studies show only low amplitudes?", Synonyms(), {}, 5.0)]
+    assert labels == ["studies", "low", "amplitudes"]
 
 
 def test_supporting_sentences_must_mention_what_singles_the_question_out() -> None:

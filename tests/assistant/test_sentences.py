@@ -33,6 +33,12 @@ from assistant import sentences
             False,
         ),
         ("We investigated whether statins help and found that they did not.", False),
+        # Which sources a document cites says nothing of the disease.
+        (
+            "The seed answer cites the two reviews together for the view that lowering antibodies might help.",
+            True,
+        ),
+        ("The answer is that rituximab helps.", False),
     ],
 )
 def test_descriptors_are_sentences_that_only_say_what_a_document_does(sentence: str, expected: bool) -> None:
