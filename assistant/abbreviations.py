@@ -121,7 +121,20 @@ INTENTS: tuple[tuple[str, ...], ...] = (
     ("primary outcome", "primary end point", "primary endpoint"),
 )
 
-BUILT_IN = SPELLINGS + RESEARCH + INTENTS
+# The words patients use for signs, symptoms and tests, mapped to the clinical words
+# papers use ("my hands shake" -> tremor). Clinical words first, as in INTENTS.
+LAY: tuple[tuple[str, ...], ...] = (
+    ("tremor", "shaking", "shaky", "shake", "shakes", "trembling"),
+    ("ataxia", "ataxic", "unsteady", "unsteadiness", "wobbly", "off balance", "poor balance"),
+    ("paraesthesia", "paresthesia", "paraesthesiae", "tingling", "pins and needles"),
+    ("sensory loss", "numbness", "numb"),
+    ("lumbar puncture", "spinal tap"),
+    ("nerve biopsy", "nerve sample"),
+    ("neuropathic pain", "burning feet", "nerve pain"),
+    ("falls", "falling over", "keep falling"),
+)
+
+BUILT_IN = SPELLINGS + RESEARCH + INTENTS + LAY
 # Terms an expansion adds per group and in all: enough to bridge an abbreviation or a
 # plain word to the papers' wording, short enough that the question stays the question
 # (an embedded query of hundreds of tokens says little and costs tens of ms).
@@ -199,7 +212,7 @@ class Synonyms:
         self._index: dict[str, int] = {}
         self._learned: list[tuple[str, str]] = []
         self._matcher: TermMatcher | None = None
-        self._intent = {_key(t) for g in INTENTS for t in g}
+        self._intent = {_key(t) for g in (*INTENTS, *LAY) for t in g}
         for group in groups:
             self.add(group)
         for short, long_form in learned:

@@ -90,3 +90,12 @@ def test_following_a_measure_is_monitoring_it_and_a_follow_up_is_not() -> None:
     assert "monitor" in syn.expand("Should the titres be followed after treatment?")
     assert "monitor" in syn.expand("Is the titre useful to follow?")
     assert "monitor" not in syn.expand("How long was the follow-up?")
+
+
+def test_a_patient_s_words_for_a_symptom_find_the_clinical_word() -> None:
+    syn = Synonyms.for_corpus([])
+    assert "tremor" in syn.expand("Why do my hands shake?")
+    assert "ataxia" in syn.expand("Why is my walking unsteady?")
+    assert "lumbar puncture" in syn.expand("Does he need a spinal tap?")
+    # They find words; they are not the corpus's vocabulary.
+    assert not {"shake", "tremor", "spinal tap"} & {t.lower() for t in syn.terms()}
