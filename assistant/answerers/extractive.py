@@ -98,7 +98,12 @@ _CLASS_OF_TREATMENT = re.compile(r"(?:therapy|therapies|treatments?)$", re.I)
 
 # Phrases that frame a question rather than name what it asks about: "over time" asks
 # how something changes, and a sentence saying "at the time of the review" does not answer it.
-_FRAMING = re.compile(r"\b(?:over time|in general|in practice|at all|these days|nowadays|right now)\b", re.I)
+# So does a qualifier of what is asked for: "the typical features" are the features.
+_FRAMING = re.compile(
+    r"\b(?:over time|in general|in practice|at all|these days|nowadays|right now|"
+    r"(?:typical|usual|main|key)(?= (?:clinical |presenting )?(?:features?|signs?|symptoms?|presentations?|characteristics)))\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -204,6 +204,13 @@ def test_framing_phrases_are_not_concepts_of_the_question() -> None:
     assert labels == ["neuropathy", "progress"]
     labels = [c.label for c in concepts("How long does it take to respond?", Synonyms(), {}, 5.0)]
     assert "long" in labels and "take" in labels
+    # A qualifier of what is asked for: the typical features are the features.
+    labels = [
+        c.label for c in concepts("What are the typical clinical features of gout?", Synonyms(), {}, 5.0)
+    ]
+    assert labels == ["clinical", "features", "gout"]
+    labels = [c.label for c in concepts("Which atypical presentations occur?", Synonyms(), {}, 5.0)]
+    assert labels == ["atypical", "presentations", "occur"]
     # Reporting verbs frame what is asked about: "conclude" is no concept of IVIg's effect.
     labels = [c.label for c in concepts("What did the review conclude about IVIg?", Synonyms(), {}, 5.0)]
     assert labels == ["review", "IVIg"]
