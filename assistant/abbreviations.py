@@ -86,7 +86,7 @@ INTENTS: tuple[tuple[str, ...], ...] = (
     ),
     ("worsening", "get worse", "gets worse", "got worse"),
     ("correlated", "correlation", "correlate", "correlates", "track", "tracks", "tracked"),
-    ("age", "how old"),
+    ("age", "how old", "young", "younger", "elderly"),
     ("sensitivity", "sensitive", "pick up", "picks up", "detects"),
     ("onset", "starts", "begins", "began"),
     ("elevated", "raised"),

@@ -99,3 +99,9 @@ def test_a_patient_s_words_for_a_symptom_find_the_clinical_word() -> None:
     assert "lumbar puncture" in syn.expand("Does he need a spinal tap?")
     # They find words; they are not the corpus's vocabulary.
     assert not {"shake", "tremor", "spinal tap"} & {t.lower() for t in syn.terms()}
+
+
+def test_young_and_elderly_ask_about_age() -> None:
+    syn = Synonyms.for_corpus([])
+    assert "age" in syn.expand("Does it mostly affect young adults?")
+    assert "age" in syn.expand("Is it a disease of the elderly?")
