@@ -207,7 +207,10 @@ def choose_lead(
         fitting = [c for c in fitting if states_count(c.text, counted)] or fitting
     bonus = bonus or {}
     near = fitting or [c for c in eligible if rank[id(c)] + bonus.get(id(c), 0.0) >= best - LEAD_MARGIN]
-    avoid = avoid or set()
+    # What was known or unclear before a study (its Background) is no answer while any
+    # eligible sentence from elsewhere is.
+    scene = {id(c) for c in eligible if c.section < 0 and sentences.is_background(c.passage.section)}
+    avoid = (avoid or set()) | scene
     near = [c for c in near if id(c) not in avoid] or [c for c in eligible if id(c) not in avoid] or near
     primary = [c for c in near if not c.secondary] or near
     current = [c for c in primary if not c.superseded] or primary
@@ -217,6 +220,13 @@ def choose_lead(
         return (rank[id(c)] + bonus.get(id(c), 0.0), c.strength)
 
     lead = max(bearing, key=merit)
+    if id(lead) in scene:  # only a study's Background is likely: what the same study found answers
+        found = [
+            c
+            for c in caveats
+            if c.passage.source.id == lead.passage.source.id and c.section > 0 and id(c) in rank
+        ]
+        lead = max(found, key=lambda c: rank[id(c)], default=lead)
     chosen = [lead]
     follower = next_sentence(lead, eligible)
     caveat = next_sentence(lead, [c for c in caveats if c.similarity >= MIN_SIMILARITY])

@@ -19,6 +19,7 @@ _ANSWER_SECTIONS = re.compile(
     r"significance|key points?|implications?|outcomes?|treatment|management|diagnosis)\b",
     re.I,
 )
+_BACKGROUND_SECTIONS = re.compile(r"\b(background|introduction|objectives?|aims?|purpose)\b", re.I)
 _SETUP_SECTIONS = re.compile(
     r"\b(background|introduction|methods?|methodology|objectives?|aims?|purpose|scope|design|"
     r"setting|participants|patients|materials|subjects|interventions?|measures|data sources|"
@@ -118,6 +119,12 @@ _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _CONTINUES = re.compile(
     r"^(?:[^,.;:]{0,60}\balso\b|in addition|additionally|moreover|furthermore|likewise|similarly)", re.I
 )
+
+
+def is_background(section: str) -> bool:
+    """True for a section that sets the scene (background, introduction, objectives): what
+    was known or unclear before the study, not what it found."""
+    return _BACKGROUND_SECTIONS.search(section) is not None
 
 
 def section_weight(section: str) -> int:

@@ -114,6 +114,28 @@ def test_what_was_known_at_a_past_time_does_not_lead_when_a_current_statement_is
     assert selection.choose_lead([dated], {id(dated): 0.8}, asked=None, treat=False)[0] is dated
 
 
+def test_a_background_sentence_does_not_lead_when_a_finding_is_at_hand() -> None:
+    gap = replace(
+        candidate("Whether the device alters the ECG is still unclear.", vector=(0.0, 1.0, 0.0)),
+        section=-1,
+    )
+    gap = replace(gap, passage=replace(gap.passage, section="Background"))
+    finding = replace(candidate("The device reduced the heart rate."), section=1)
+    rank = {id(gap): 0.80, id(finding): 0.70}
+    assert selection.choose_lead([gap, finding], rank, asked=None, treat=False)[0] is finding
+    # Alone, it still leads; and a Methods sentence is no background.
+    assert selection.choose_lead([gap], {id(gap): 0.8}, asked=None, treat=False)[0] is gap
+    method = replace(gap, passage=replace(gap.passage, section="Methods"))
+    rank = {id(method): 0.80, id(finding): 0.70}
+    assert selection.choose_lead([method, finding], rank, asked=None, treat=False)[0] is method
+    # Far below it, the finding is no answer; from the same study, it still is.
+    rank = {id(gap): 0.80, id(finding): 0.10}
+    assert selection.choose_lead([gap], rank, asked=None, treat=False, caveats=[gap, finding])[0] is finding
+    other_study = replace(finding, passage=replace(finding.passage, source=source("cohort", "cohort")))
+    rank = {id(gap): 0.80, id(other_study): 0.10}
+    assert selection.choose_lead([gap], rank, asked=None, treat=False, caveats=[gap, other_study])[0] is gap
+
+
 def test_a_superseded_review_does_not_lead_and_gives_way_to_the_same_claim_elsewhere() -> None:
     old = candidate("No treatment is supported by trials.", doc="review-2012", superseded_by="review-2016")
     new = candidate(

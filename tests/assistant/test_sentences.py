@@ -168,3 +168,8 @@ def test_a_share_under_half_of_what_a_premise_names_is_a_minority(
     sentence: str, about: set[str], expected: bool
 ) -> None:
     assert sentences.minority(sentence, about) is expected
+
+
+def test_background_sections_set_the_scene() -> None:
+    assert sentences.is_background("BACKGROUND") and sentences.is_background("Introduction")
+    assert not sentences.is_background("Methods") and not sentences.is_background("Results")
