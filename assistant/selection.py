@@ -207,9 +207,9 @@ def choose_lead(
         fitting = [c for c in fitting if states_count(c.text, counted)] or fitting
     bonus = bonus or {}
     near = fitting or [c for c in eligible if rank[id(c)] + bonus.get(id(c), 0.0) >= best - LEAD_MARGIN]
-    # What was known or unclear before a study (its Background) is no answer while any
-    # eligible sentence from elsewhere is.
-    scene = {id(c) for c in eligible if c.section < 0 and sentences.is_background(c.passage.section)}
+    # What was known or unclear before a study, or what it did (its Background, its
+    # Methods), is no answer while any eligible sentence from elsewhere is.
+    scene = {id(c) for c in eligible if c.section < 0 and sentences.sets_the_scene(c.passage.section)}
     avoid = (avoid or set()) | scene
     near = [c for c in near if id(c) not in avoid] or [c for c in eligible if id(c) not in avoid] or near
     primary = [c for c in near if not c.secondary] or near
@@ -220,7 +220,7 @@ def choose_lead(
         return (rank[id(c)] + bonus.get(id(c), 0.0), c.strength)
 
     lead = max(bearing, key=merit)
-    if id(lead) in scene:  # only a study's Background is likely: what the same study found answers
+    if id(lead) in scene:  # only a study's set-up is likely: what the same study found answers
         found = [
             c
             for c in caveats

@@ -19,7 +19,11 @@ _ANSWER_SECTIONS = re.compile(
     r"significance|key points?|implications?|outcomes?|treatment|management|diagnosis)\b",
     re.I,
 )
-_BACKGROUND_SECTIONS = re.compile(r"\b(background|introduction|objectives?|aims?|purpose)\b", re.I)
+_SCENE_SECTIONS = re.compile(
+    r"\b(background|introduction|objectives?|aims?|purpose|methods?|methodology|design|setting|participants|"
+    r"patients|subjects|materials)\b",
+    re.I,
+)
 _SETUP_SECTIONS = re.compile(
     r"\b(background|introduction|methods?|methodology|objectives?|aims?|purpose|scope|design|"
     r"setting|participants|patients|materials|subjects|interventions?|measures|data sources|"
@@ -121,10 +125,11 @@ _CONTINUES = re.compile(
 )
 
 
-def is_background(section: str) -> bool:
-    """True for a section that sets the scene (background, introduction, objectives): what
-    was known or unclear before the study, not what it found."""
-    return _BACKGROUND_SECTIONS.search(section) is not None
+def sets_the_scene(section: str) -> bool:
+    """True for a section that says what was known or unclear before a study, or what it
+    did (background, introduction, objectives, methods), not what it found. A guideline's
+    Scope is set-up too (``section_weight``) but may answer what the guideline rests on."""
+    return _SCENE_SECTIONS.search(section) is not None
 
 
 def section_weight(section: str) -> int:

@@ -114,7 +114,7 @@ def test_what_was_known_at_a_past_time_does_not_lead_when_a_current_statement_is
     assert selection.choose_lead([dated], {id(dated): 0.8}, asked=None, treat=False)[0] is dated
 
 
-def test_a_background_sentence_does_not_lead_when_a_finding_is_at_hand() -> None:
+def test_a_study_s_set_up_does_not_lead_when_a_finding_is_at_hand() -> None:
     gap = replace(
         candidate("Whether the device alters the ECG is still unclear.", vector=(0.0, 1.0, 0.0)),
         section=-1,
@@ -123,11 +123,11 @@ def test_a_background_sentence_does_not_lead_when_a_finding_is_at_hand() -> None
     finding = replace(candidate("The device reduced the heart rate."), section=1)
     rank = {id(gap): 0.80, id(finding): 0.70}
     assert selection.choose_lead([gap, finding], rank, asked=None, treat=False)[0] is finding
-    # Alone, it still leads; and a Methods sentence is no background.
+    # Alone, it still leads; and a guideline's Scope may lead.
     assert selection.choose_lead([gap], {id(gap): 0.8}, asked=None, treat=False)[0] is gap
-    method = replace(gap, passage=replace(gap.passage, section="Methods"))
-    rank = {id(method): 0.80, id(finding): 0.70}
-    assert selection.choose_lead([method, finding], rank, asked=None, treat=False)[0] is method
+    scope = replace(gap, passage=replace(gap.passage, section="Scope"))
+    rank = {id(scope): 0.80, id(finding): 0.70}
+    assert selection.choose_lead([scope, finding], rank, asked=None, treat=False)[0] is scope
     # Far below it, the finding is no answer; from the same study, it still is.
     rank = {id(gap): 0.80, id(finding): 0.10}
     assert selection.choose_lead([gap], rank, asked=None, treat=False, caveats=[gap, finding])[0] is finding

@@ -170,6 +170,7 @@ def test_a_share_under_half_of_what_a_premise_names_is_a_minority(
     assert sentences.minority(sentence, about) is expected
 
 
-def test_background_sections_set_the_scene() -> None:
-    assert sentences.is_background("BACKGROUND") and sentences.is_background("Introduction")
-    assert not sentences.is_background("Methods") and not sentences.is_background("Results")
+def test_background_and_methods_set_the_scene() -> None:
+    assert sentences.sets_the_scene("BACKGROUND") and sentences.sets_the_scene("Introduction")
+    assert sentences.sets_the_scene("Methods") and sentences.sets_the_scene("Patients and methods")
+    assert not sentences.sets_the_scene("Results") and not sentences.sets_the_scene("Scope")
