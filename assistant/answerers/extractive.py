@@ -183,9 +183,10 @@ def mentioned(question_concepts: list[Concept], candidates: list[Candidate]) -> 
 
 def clean_span(text: str, start: int, end: int, *, strip_markers: bool) -> tuple[int, int]:
     """The part of the sentence ``text[start:end]`` worth quoting: after a list item that
-    ran into it, and before a trailing bibliography marker (for sources that carry them)."""
+    ran into it (only a sentence that starts a list item can: "role of group A streptococci"
+    is one sentence), and before a trailing bibliography marker (for sources that carry them)."""
     sentence = text[start:end]
-    cut = sentences.run_on_split(sentence)
+    cut = sentences.run_on_split(sentence) if _in_list_item(text, start) else None
     if cut is not None:
         start += cut
         sentence = text[start:end]
@@ -194,6 +195,12 @@ def clean_span(text: str, start: int, end: int, *, strip_markers: bool) -> tuple
     while end > start and text[end - 1] in " ,;:":
         end -= 1
     return start, end
+
+
+def _in_list_item(text: str, start: int) -> bool:
+    """True when the sentence at ``start`` is on a Markdown list item's line."""
+    line = text.rfind("\n", 0, start) + 1
+    return bool(re.match(r"[ \t]*(?:[-*+]|\d+[.)])[ \t]", text[line : start + 1]))
 
 
 class ExtractiveAnswerer:
@@ -230,8 +237,7 @@ class ExtractiveAnswerer:
             for (s, e), sim, vec in zip(passage.sentences, vectors @ query, vectors, strict=True):
                 s, e = clean_span(document, s, e, strip_markers=passage.source.has_markers)
                 text = document[s:e]
-                line = document.rfind("\n", 0, s) + 1
-                listed = bool(re.match(r"[ \t]*(?:[-*+]|\d+[.)])[ \t]", document[line : s + 1]))
+                listed = _in_list_item(document, s)
                 if len(WORD.findall(text)) < MIN_WORDS or not selection.is_quotable(
                     text, is_list_item=listed
                 ):

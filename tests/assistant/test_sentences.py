@@ -174,3 +174,13 @@ def test_background_and_methods_set_the_scene() -> None:
     assert sentences.sets_the_scene("BACKGROUND") and sentences.sets_the_scene("Introduction")
     assert sentences.sets_the_scene("Methods") and sentences.sets_the_scene("Patients and methods")
     assert not sentences.sets_the_scene("Results") and not sentences.sets_the_scene("Scope")
+
+
+def test_only_a_list_item_can_run_into_the_next_sentence() -> None:
+    from assistant.answerers.extractive import clean_span
+
+    item = "- Plasma exchange in more severe cases The detection of antibodies helps."
+    start, end = clean_span(item, 2, len(item), strip_markers=False)
+    assert item[start:end] == "The detection of antibodies helps."
+    prose = "To understand the role of group A streptococci in the disease, more studies are needed."
+    assert clean_span(prose, 0, len(prose), strip_markers=False) == (0, len(prose))
