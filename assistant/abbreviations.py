@@ -129,7 +129,6 @@ LAY: tuple[tuple[str, ...], ...] = (
     ("paraesthesia", "paresthesia", "paraesthesiae", "tingling", "pins and needles"),
     ("sensory loss", "numbness", "numb"),
     ("lumbar puncture", "spinal tap"),
-    ("nerve biopsy", "nerve sample"),
     ("neuropathic pain", "burning feet", "nerve pain"),
     ("falls", "falling over", "keep falling"),
 )
