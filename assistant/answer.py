@@ -36,8 +36,9 @@ class Draft:
     """What an answerer returns, before citation checking and numbering.
 
     ``parts`` are the parts of a compound question (empty when it has one),
-    ``premise`` the claim the question takes for granted, and ``dropped`` the claims
-    the answerer itself discarded, each with the reason shown to the user.
+    ``premise`` the claim the question takes for granted, ``dropped`` the claims
+    the answerer itself discarded, each with the reason shown to the user, and
+    ``unanswered`` the parts the sources do not answer, with the reason.
     """
 
     claims: tuple[Claim, ...] = ()
@@ -45,6 +46,7 @@ class Draft:
     parts: tuple[str, ...] = ()
     premise: str | None = None
     dropped: tuple[tuple[Claim, str], ...] = ()
+    unanswered: tuple[tuple[int, str], ...] = ()  # (part, why the sources do not answer it)
 
 
 class Citation(BaseModel):
@@ -82,6 +84,13 @@ class Citation(BaseModel):
     context_after: str = Field("", description="The sentence after the quote in its passage.")
 
 
+class UnansweredPart(BaseModel):
+    """A part of a compound question that the sources do not answer, and why."""
+
+    part: int = Field(description="Index of the question part, as in a citation's `part`.")
+    reason: str
+
+
 class DroppedClaim(BaseModel):
     """A statement that the checks removed, and why, in words a clinician reads."""
 
@@ -102,6 +111,9 @@ class Answer(BaseModel):
         default=None, description="What the question takes for granted, when checked."
     )
     parts: list[str] = Field(default_factory=list, description="The parts of a compound question.")
+    unanswered: list[UnansweredPart] = Field(
+        default_factory=list, description="Parts of a compound question the sources do not answer."
+    )
     refused: bool = False
     refusal_reason: str | None = None
     scope: str | None = Field(default=None, description="What the corpus covers, shown with a refusal.")
@@ -126,3 +138,20 @@ class Answer(BaseModel):
 
 
 REFUSAL = "The indexed sources do not cover this question."
+
+
+def unanswered_parts(draft: Draft, citations: list[Citation]) -> list[UnansweredPart]:
+    """Each part of a compound question that the answerer could not answer (with its
+    reason) or whose bottom line did not survive the checks. A part whose answer an
+    earlier part's bottom line already gives is neither."""
+    if not citations or len(draft.parts) < 2:
+        return []
+    why = dict(draft.unanswered)
+    drafted = {c.part for c in draft.claims if c.role == "lead"}
+    answered = {c.part for c in citations if c.role == "lead"}
+    why |= {i: f"{REFUSAL} No claim for it survived the citation check." for i in drafted - answered}
+    return [
+        UnansweredPart(part=i, reason=why[i])
+        for i in range(len(draft.parts))
+        if i in why and i not in answered
+    ]

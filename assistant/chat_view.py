@@ -30,6 +30,7 @@ from assistant.render import (
     SOURCES,
     doi_url,
     group_by_source,
+    part_refusal,
     pubmed_url,
     removed_note,
     safe_url,
@@ -167,8 +168,11 @@ def _bottom_line(answer: Answer, key: str) -> str:
         body = "<p>" + " ".join(_statement(c, i, key) for i, c in leads) + "</p>"
     else:
         rows = []
+        why = {u.part: u.reason for u in answer.unanswered}
         for p, part in enumerate(answer.parts):
             said = " ".join(_statement(c, i, key) for i, c in leads if c.part == p)
+            if not said and p in why:
+                said = f'<span class="cw-unanswered">{_e(part_refusal(why[p]))}</span>'
             if said:
                 rows.append(f"<li><em>{_e(part.rstrip(' ?'))}?</em> {said}</li>")
         body = f"<ul>{''.join(rows)}</ul>"

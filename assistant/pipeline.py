@@ -14,7 +14,7 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from assistant.answer import REFUSAL, Answer, Claim, Draft, DroppedClaim
+from assistant.answer import REFUSAL, Answer, Claim, Draft, DroppedClaim, unanswered_parts
 from assistant.answerers import Features, get_answerer
 from assistant.audit import write_audit_line
 from assistant.citations import CheckedClaim, check_claims, normalise, number_sources, to_citations
@@ -217,6 +217,7 @@ class Assistant:
             lead=[i for i, c in enumerate(citations, start=1) if c.role == "lead"],
             premise=draft.premise if citations else None,
             parts=list(draft.parts),
+            unanswered=unanswered_parts(draft, citations),
             refused=not citations,
             refusal_reason=reason if not citations else None,
             scope=self.kb.topics.describe() if not citations else None,

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from assistant.answer import REFUSAL, Answer, Citation
 
 BOTTOM_LINE = "Bottom line"
+PART_REFUSAL = "The indexed sources do not cover this part."
 PREMISE = "What the sources say about the premise"
 GUIDELINES = "From the Guidelines"
 RESEARCH = "From the Research"
@@ -113,13 +114,22 @@ def render_lead(answer: Answer) -> str:
     if len(answer.parts) < 2:
         return f"**{BOTTOM_LINE}:** " + " ".join(said(c) for c in leads)
     lines = [f"**{BOTTOM_LINE}**", ""]
+    why = {u.part: u.reason for u in answer.unanswered}
     for i, part in enumerate(answer.parts):
         mine = [c for c in leads if c.part == i]
+        label = part.rstrip(" ?")
         if mine:
-            joined = " ".join(said(c) for c in mine)
-            label = part.rstrip(" ?")
-            lines.append(f"- *{label[:1].upper() + label[1:]}?* {joined}")
+            lines.append(f"- *{label[:1].upper() + label[1:]}?* {' '.join(said(c) for c in mine)}")
+        elif i in why:
+            lines.append(f"- *{label[:1].upper() + label[1:]}?* {plain(part_refusal(why[i]))}")
     return "\n".join(lines)
+
+
+def part_refusal(reason: str) -> str:
+    """A refusal reason said of one part of a question: "The indexed sources do not cover
+    this part." and what the reason adds."""
+    rest = reason.removeprefix(REFUSAL).strip()
+    return f"{PART_REFUSAL} {rest}".strip()
 
 
 def render_premise(answer: Answer) -> str:

@@ -323,6 +323,7 @@ class ExtractiveAnswerer:
             claims=tuple(self._claim(c, role, part) for c, role, part in claims),
             parts=tuple(parts) if len(parts) > 1 else (),
             premise=premise,
+            unanswered=tuple((i, r) for i, r in enumerate(reasons) if r) if len(parts) > 1 else (),
         )
 
     def _lead(
@@ -341,6 +342,8 @@ class ExtractiveAnswerer:
         question = self._question(part, written)
         eligible, rank = selection.eligible_candidates(scored, question)
         fresh = [c for c in scored if not _taken(c, taken)]
+        # All its likely sentences already answer an earlier part: said, so not "not covered".
+        said_before = bool(eligible)
         eligible = [c for c in eligible if c in fresh]
         if asked is not None:  # a sentence giving the value asked for is always eligible
             fitting = sorted(
@@ -348,7 +351,7 @@ class ExtractiveAnswerer:
             )
             eligible += [c for c in fitting[:2] if c not in eligible]
         if not eligible:
-            return _Plan(part, scored, reason=REFUSAL)
+            return _Plan(part, scored, reason=None if said_before else REFUSAL)
         facet_ranks = self._facet_ranks(part, scored_passages(scored))
         other = self._other_treatments(eligible, f"{written} {premise or ''}")
         if self.features.bottom_line:

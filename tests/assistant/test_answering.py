@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
-from assistant.answer import Answer
+from assistant.answer import REFUSAL, Answer
 from assistant.knowledge import KnowledgeBase
 from ingest import Embedder, Settings, build_index
 
@@ -269,6 +269,22 @@ def test_each_part_gets_its_bottom_line_before_any_part_takes_evidence(assistant
     second = [c for c in answer.lead_citations if c.part == 1]
     assert second and second[0].source_id.startswith("dalakas2009")
     assert re.search(r"primary outcome", second[0].quote), second[0].quote
+
+
+def test_a_part_the_sources_do_not_answer_is_said_to_be_unanswered(assistant) -> None:
+    """The answer to one part must not pass for an answer to both."""
+    answer = assistant.ask(
+        "Does rituximab help in anti-MAG neuropathy, and how many plasma exchange sessions are needed?"
+    )
+    assert not answer.refused and len(answer.parts) == 2
+    assert {c.part for c in answer.lead_citations} == {0}
+    assert [u.part for u in answer.unanswered] == [1]
+    assert answer.unanswered[0].reason.startswith(REFUSAL)
+    bottom = answer.answer.split("###")[0]
+    assert (
+        "*How many plasma exchange sessions are needed?* The indexed sources do not cover this part."
+        in bottom
+    )
 
 
 @pytest.mark.parametrize(

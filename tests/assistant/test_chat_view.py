@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from assistant.answer import REFUSAL, Claim, Draft, UnansweredPart, unanswered_parts
 from assistant.chat_sources import legend_html, placeholder_html, sources_html
 from assistant.chat_view import answer_html, chat_texts, drafting_html, reveal_steps
 from assistant.evidence import LEGEND
@@ -203,3 +204,29 @@ def test_chat_texts_are_generic_without_a_corpus_lexicon() -> None:
 def test_chat_texts_come_from_the_lexicon_of_the_live_index(index_settings) -> None:
     texts = chat_texts(index_settings)
     assert "anti-MAG" in texts.subtitle and len(texts.examples) == 4
+
+
+def test_a_part_the_sources_do_not_answer_is_said_so_in_the_bottom_line() -> None:
+    answer = make_answer(
+        parts=["Does rituximab help", "how many <b>sessions</b> are needed"],
+        unanswered=[UnansweredPart(part=1, reason=f"{REFUSAL} No passage states a number.")],
+    )
+    bottom = answer_html(answer).split("cw-bottom")[1].split("</section>")[0]
+    assert "Rituximab did not improve the primary outcome." in bottom
+    assert "how many &lt;b&gt;sessions&lt;/b&gt; are needed?" in bottom
+    assert "The indexed sources do not cover this part. No passage states a number." in bottom
+
+
+def test_a_part_is_unanswered_when_the_answerer_says_so_or_its_bottom_line_was_dropped() -> None:
+    parts = ("Does X help", "how often", "is it safe")
+    lead = make_citation(role="lead", part=0)
+    kept = Claim("X helped.", "X helped.", "doe2020-trial#0001", role="lead", part=0)
+    dropped = Claim("X is safe.", "X is safe.", "doe2020-trial#0001", role="lead", part=2)
+    draft = Draft(claims=(kept, dropped), parts=parts, unanswered=((1, f"{REFUSAL} No interval."),))
+    found = {u.part: u.reason for u in unanswered_parts(draft, [lead])}
+    assert found == {
+        1: f"{REFUSAL} No interval.",
+        2: f"{REFUSAL} No claim for it survived the citation check.",
+    }
+    # A part with neither (an earlier bottom line already answers it) is not listed.
+    assert unanswered_parts(Draft(claims=(kept,), parts=parts[:2]), [lead]) == []
