@@ -24,6 +24,7 @@ from assistant.passages import Passage
 from assistant.premise import premise_subject, split_premise
 from assistant.questions import (
     asked_type,
+    asks_whether_to_treat,
     provides,
     resolve_parts,
     spell_out_units,
@@ -32,7 +33,7 @@ from assistant.questions import (
 )
 from assistant.render import render_markdown
 from assistant.retrieval import make_retriever
-from assistant.sentences import section_weight
+from assistant.sentences import section_weight, states_certainty
 from assistant.statements import unsupported_reason
 from ingest import InvalidQuestionError, Settings
 
@@ -52,6 +53,9 @@ VALUE_DOCUMENTS = 3
 # on tune with FACET_QUESTION_WEIGHT (fact recall / claim precision): none 0.800 / 0.811;
 # 2 0.814 / 0.814; 3 0.821 / 0.814; 4 0.821 / 0.818; 6 (without the weight) 0.807 / 0.812.
 FINDINGS_DOCUMENTS = 4
+# Added to a question whether to treat, as one more query: the answer carries how certain
+# the evidence is, which a systematic review states in words the question seldom uses.
+CERTAINTY_QUERY = "certainty of the evidence"
 
 
 def validate_question(question: Any, max_chars: int) -> str:
@@ -131,6 +135,10 @@ class Assistant:
         for query in queries:
             for passage in self._search(query, config):
                 seen.setdefault(passage.chunk_id, passage)
+        if self._asks_whether_to_treat(core):  # how certain the evidence is, wherever it is said
+            for passage in self._search(f"{core} {CERTAINTY_QUERY}", config):
+                if any(states_certainty(t) for t in passage.sentence_texts()):
+                    seen.setdefault(passage.chunk_id, passage)
         for part in written:  # a value asked for: the top documents' chunks that state one
             for passage in self._values(part, list(seen.values())):
                 seen.setdefault(passage.chunk_id, passage)
@@ -138,6 +146,10 @@ class Assistant:
             for passage in self._findings(list(seen.values())):
                 seen.setdefault(passage.chunk_id, passage)
         return list(seen.values())
+
+    def _asks_whether_to_treat(self, question: str) -> bool:
+        named = any(kind == "treatment" for kind, _, _ in self.kb.term_kinds.find(question))
+        return asks_whether_to_treat(question, named)
 
     def _values(self, part: str, passages: list[Passage]) -> list[Passage]:
         """For a part asking for a dose, duration or number that no retrieved sentence

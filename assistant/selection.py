@@ -234,11 +234,12 @@ def choose_lead(
         chosen.append(follower)
     elif caveat is not None and sentences.cautions(caveat.text):
         chosen.append(caveat)
-    elif treat and not lead.certainty:
+    elif treat:  # the certainty of the evidence, from a stronger source than the lead's own
         sure = [
             c
             for c in eligible
             if c.certainty
+            and (not lead.certainty or c.strength > lead.strength)
             and c is not lead
             and rank[id(c)] >= best - MARGIN
             and not same_claim(c, lead)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import Assistant
+from assistant import Assistant, sentences
 from assistant.answer import REFUSAL, Answer
 from assistant.knowledge import KnowledgeBase
 from ingest import Embedder, Settings, build_index
@@ -269,6 +269,20 @@ def test_each_part_gets_its_bottom_line_before_any_part_takes_evidence(assistant
     second = [c for c in answer.lead_citations if c.part == 1]
     assert second and second[0].source_id.startswith("dalakas2009")
     assert re.search(r"primary outcome", second[0].quote), second[0].quote
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Does rituximab help in anti-MAG neuropathy?", "Is rituximab effective for anti-MAG neuropathy?"],
+)
+def test_whether_a_treatment_works_is_answered_with_the_systematic_review_s_certainty(
+    assistant, question
+) -> None:
+    """A systematic review's certainty statement is not among the passages the question
+    itself retrieves; the answer must carry it all the same."""
+    answer = assistant.ask(question)
+    reviews = [c for c in answer.citations if c.study_type == "systematic-review" and c.superseded_by is None]
+    assert any(sentences.states_certainty(c.quote) for c in reviews), answer.answer
 
 
 def test_a_part_the_sources_do_not_answer_is_said_to_be_unanswered(assistant) -> None:

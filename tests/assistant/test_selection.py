@@ -205,6 +205,14 @@ def test_a_question_whether_to_treat_gets_the_certainty_of_the_evidence() -> Non
     rank = {id(verdict): 0.8, id(certainty): 0.5}
     assert selection.choose_lead([verdict, certainty], rank, asked=None, treat=True) == [verdict, certainty]
     assert selection.choose_lead([verdict, certainty], rank, asked=None, treat=False) == [verdict]
+    # A trial rating its own evidence ("Class I") still gets the stronger source's certainty;
+    # a weaker source's does not follow a stronger one's.
+    trial = replace(candidate("Our trial is Class I evidence that rituximab does not help."), certainty=True)
+    review = replace(certainty, strength=5)
+    rank = {id(trial): 0.8, id(review): 0.5}
+    assert selection.choose_lead([trial, review], rank, asked=None, treat=True) == [trial, review]
+    rank = {id(trial): 0.5, id(review): 0.8}
+    assert selection.choose_lead([trial, review], rank, asked=None, treat=True) == [review]
 
 
 def test_evidence_is_diverse_and_bounded_per_source() -> None:
