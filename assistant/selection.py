@@ -272,7 +272,8 @@ def choose_evidence(
 ) -> list[Candidate]:
     """Up to ``limit`` more sentences by maximal marginal relevance, at most
     ``MAX_PER_SOURCE`` from one source besides what ``chosen`` already holds, each
-    mentioning one of the question's ``telling_concepts``."""
+    mentioning one of the question's ``telling_concepts``, none from a source whose
+    update is already quoted."""
     picked: list[Candidate] = []
     per_source: dict[str, int] = {}
     telling = telling_concepts(eligible)
@@ -287,7 +288,12 @@ def choose_evidence(
         best = max(pool, key=gain)
         pool.remove(best)
         source = best.passage.source.id
-        if per_source.get(source, 0) >= MAX_PER_SOURCE or any(same_claim(best, t) for t in taken):
+        if (
+            per_source.get(source, 0) >= MAX_PER_SOURCE
+            or any(same_claim(best, t) for t in taken)
+            # An earlier version of a review says no more once its update is quoted.
+            or best.passage.source.superseded_by in {t.passage.source.id for t in taken}
+        ):
             continue
         picked.append(best)
         per_source[source] = per_source.get(source, 0) + 1

@@ -226,6 +226,21 @@ def test_evidence_is_diverse_and_bounded_per_source() -> None:
     assert len(picked) <= selection.MAX_PER_SOURCE
 
 
+def test_an_earlier_review_gives_no_evidence_once_its_update_is_quoted() -> None:
+    update = candidate("Pooling two trials suggested benefit, with low certainty.", doc="review-2016")
+    old = candidate(
+        "At the time, the evidence rested on one trial.",
+        doc="review-2012",
+        superseded_by="review-2016",
+        vector=(0.0, 1.0, 0.0),
+    )
+    other = candidate("A cohort found a response in a third.", doc="cohort", vector=(0.0, 0.0, 1.0))
+    rank = {id(update): 0.9, id(old): 0.8, id(other): 0.5}
+    assert old not in selection.choose_evidence([update, old, other], rank, chosen=[update], limit=3)
+    # Without its update quoted, it may still inform.
+    assert old in selection.choose_evidence([old, other], rank, chosen=[other], limit=3)
+
+
 def test_framing_phrases_are_not_concepts_of_the_question() -> None:
     from assistant.abbreviations import Synonyms
     from assistant.answerers.extractive import concepts
