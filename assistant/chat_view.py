@@ -174,7 +174,8 @@ def _bottom_line(answer: Answer, key: str) -> str:
             if not said and p in why:
                 said = f'<span class="cw-unanswered">{_e(part_refusal(why[p]))}</span>'
             if said:
-                rows.append(f"<li><em>{_e(part.rstrip(' ?'))}?</em> {said}</li>")
+                label = part.rstrip(" ?")
+                rows.append(f"<li><em>{_e(label[:1].upper() + label[1:])}?</em> {said}</li>")
         body = f"<ul>{''.join(rows)}</ul>"
     return f'<section class="cw-bottom" role="note"><p class="cw-kicker">{BOTTOM_LINE}</p>{body}</section>'
 

@@ -213,7 +213,7 @@ def test_a_part_the_sources_do_not_answer_is_said_so_in_the_bottom_line() -> Non
     )
     bottom = answer_html(answer).split("cw-bottom")[1].split("</section>")[0]
     assert "Rituximab did not improve the primary outcome." in bottom
-    assert "how many &lt;b&gt;sessions&lt;/b&gt; are needed?" in bottom
+    assert "How many &lt;b&gt;sessions&lt;/b&gt; are needed?" in bottom
     assert "The indexed sources do not cover this part. No passage states a number." in bottom
 
 
