@@ -80,7 +80,7 @@ _STOP = frozenset(
     is it its may might more most of on or should so than that the their them then there these they this those to
     was were what when where which who whom why will with would about any patient patients people someone tell me
     know known there's what's us we our you your much many often common going gonna get gets got
-    conclude concluded say says said only he she him his her hers my mine really actually""".split()
+    conclude concluded say says said only he she him his her hers my mine really actually give gives giving""".split()
 )
 
 # Words that relate what a question asks about to its condition ("Is X effective in ...?",
@@ -354,6 +354,10 @@ class ExtractiveAnswerer:
             return _Plan(part, scored, reason=None if said_before else REFUSAL)
         facet_ranks = self._facet_ranks(part, scored_passages(scored))
         other = self._other_treatments(eligible, f"{written} {premise or ''}")
+        if all(id(c) in other for c in eligible):  # a sentence on the treatment asked about first
+            on_it = [c for c in fresh if id(c) in rank and rank[id(c)] >= selection.MIN_PROBABILITY]
+            on_it = [c for c in on_it if id(c) not in self._other_treatments(on_it, written)]
+            eligible += sorted(on_it, key=lambda c: -rank[id(c)])[:2]
         if self.features.bottom_line:
             lead = selection.choose_lead(
                 eligible,

@@ -305,6 +305,8 @@ def test_a_part_the_sources_do_not_answer_is_said_to_be_unanswered(assistant) ->
     ("question", "asked"),
     [
         ("Is PLEX worth trying in anti-MAG neuropathy?", r"plasma exchange|\bPLEX\b|\bPE\b"),
+        # "IVIg may give only short-term benefit" once led it on the word "give".
+        ("Should I give rituximab for anti-MAG neuropathy?", r"rituximab"),
         (
             "Since most anti-MAG patients respond to rituximab, should I give it to everyone?",
             r"rituximab|immune therapy",

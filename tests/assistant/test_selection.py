@@ -261,6 +261,8 @@ def test_framing_phrases_are_not_concepts_of_the_question() -> None:
     assert labels == ["review", "IVIg"]
     labels = [c.label for c in concepts("Will the studies find only low amplitudes?", Synonyms(), {}, 5.0)]
     assert labels == ["studies", "find", "low", "amplitudes"]
+    # "Should I give X?" asks about X, not about what gives what.
+    assert "give" not in [c.label for c in concepts("Should I give rituximab?", Synonyms(), {}, 5.0)]
     # "What does a biopsy show?" asks for findings: "show" stays.
     assert "show" in [c.label for c in concepts("What does a biopsy show?", Synonyms(), {}, 5.0)]
 
