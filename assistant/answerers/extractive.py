@@ -121,7 +121,11 @@ def concepts(question: str, synonyms: Synonyms, idf: dict[str, float], unseen: f
     A concept's weight is the idf of its most common alternative, so a concept the
     corpus never mentions weighs the most and, uncovered, lowers every sentence's score.
     """
-    question = _join_compounds(_FRAMING.sub(" ", question), idf)
+    framed = _FRAMING.sub(" ", question)
+    # Two words a synonym group names as written stay apart: "side effects" is an intent
+    # group's term even where the corpus writes "side-effects".
+    named = {w for g in synonyms.matches(framed) for term in g for w in WORD.findall(term.lower())}
+    question = _join_compounds(framed, idf, keep=named)
     groups = [tuple(g) for g in synonyms.matches(question)]
     covered = {w for g in groups for term in g for w in WORD.findall(term.lower())}
     # As written, so that an acronym ("MAGES") is stemmed as the sentences' is (``stems``).
@@ -139,9 +143,12 @@ def concepts(question: str, synonyms: Synonyms, idf: dict[str, float], unseen: f
     return out
 
 
-def _join_compounds(question: str, idf: dict[str, float]) -> str:
+def _join_compounds(
+    question: str, idf: dict[str, float], keep: set[str] | frozenset[str] = frozenset()
+) -> str:
     """``question`` with two adjacent words hyphenated where the corpus writes them so
-    ("interferon alpha" -> "interferon-alpha"): as two words, neither would be found."""
+    ("interferon alpha" -> "interferon-alpha"): as two words, neither would be found.
+    Words both in ``keep`` stay apart."""
     words = list(re.finditer(r"[A-Za-z][A-Za-z0-9]*", question))
     out, last, joined_last = [], 0, False
     for first, second in pairwise(words):
@@ -149,6 +156,7 @@ def _join_compounds(question: str, idf: dict[str, float]) -> str:
             joined_last
             or question[first.end() : second.start()] != " "
             or first[0].lower() in _STOP  # "in breast cancer" is no "in-breast"
+            or {first[0].lower(), second[0].lower()} <= keep
         ):
             joined_last = False
             continue

@@ -241,6 +241,18 @@ def test_an_earlier_review_gives_no_evidence_once_its_update_is_quoted() -> None
     assert old in selection.choose_evidence([old, other], rank, chosen=[other], limit=3)
 
 
+def test_a_synonym_group_s_two_words_are_not_joined_into_the_corpus_s_compound() -> None:
+    from assistant.abbreviations import Synonyms
+    from assistant.answerers.extractive import concepts
+
+    idf = {"side-effect": 5.0, "interferon-alpha": 4.0}
+    syn = Synonyms([("adverse events", "side effects")])
+    found = concepts("What are the side effects of rituximab?", syn, idf, 5.0)
+    assert [c.label for c in found][:1] == ["adverse events"]
+    # Words no group names are still joined as the corpus writes them.
+    assert "interferon-alpha" in [c.label for c in concepts("Does interferon alpha help?", syn, idf, 5.0)]
+
+
 def test_framing_phrases_are_not_concepts_of_the_question() -> None:
     from assistant.abbreviations import Synonyms
     from assistant.answerers.extractive import concepts
