@@ -210,7 +210,9 @@ def choose_lead(
     # What was known or unclear before a study, or what it did (its Background, its
     # Methods), is no answer while any eligible sentence from elsewhere is.
     scene = {id(c) for c in eligible if c.section < 0 and sentences.sets_the_scene(c.passage.section)}
-    avoid = (avoid or set()) | scene
+    # So is what was known at some past time ("At the time of the 2012 review, ...").
+    stale = {id(c) for c in eligible if sentences.dated(c.text)}
+    avoid = (avoid or set()) | scene | stale
     near = [c for c in near if id(c) not in avoid] or [c for c in eligible if id(c) not in avoid] or near
     primary = [c for c in near if not c.secondary] or near
     current = [c for c in primary if not c.superseded] or primary

@@ -103,12 +103,15 @@ def test_the_bottom_line_prefers_a_primary_source_among_the_most_likely() -> Non
     assert lead[0] is trial
 
 
-def test_what_was_known_at_a_past_time_does_not_lead_when_a_current_statement_is_near() -> None:
+def test_what_was_known_at_a_past_time_does_not_lead_when_a_current_statement_is_eligible() -> None:
     dated = candidate("At the time of the 2012 review, the evidence rested on a single trial.")
     current = candidate(
         "Neither randomised trial met its primary outcome.", doc="review", vector=(0.0, 1.0, 0.0)
     )
     rank = {id(dated): 0.80, id(current): 0.70}
+    assert selection.choose_lead([dated, current], rank, asked=None, treat=False)[0] is current
+    # However much likelier it is: any eligible current statement leads instead.
+    rank = {id(dated): 0.80, id(current): 0.40}
     assert selection.choose_lead([dated, current], rank, asked=None, treat=False)[0] is current
     # Alone, it still answers.
     assert selection.choose_lead([dated], {id(dated): 0.8}, asked=None, treat=False)[0] is dated
