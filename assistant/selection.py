@@ -192,6 +192,7 @@ def choose_lead(
     caveats: list[Candidate] | tuple[Candidate, ...] = (),
     bonus: dict[int, float] | None = None,
     avoid: set[int] | None = None,
+    named: frozenset[str] = frozenset(),
 ) -> list[Candidate]:
     """The bottom line: one answer-bearing sentence from the strongest source among the
     most relevant (``rank`` plus any ``bonus``; any eligible sentence giving the value
@@ -210,8 +211,9 @@ def choose_lead(
     # What was known or unclear before a study, or what it did (its Background, its
     # Methods), is no answer while any eligible sentence from elsewhere is.
     scene = {id(c) for c in eligible if c.section < 0 and sentences.sets_the_scene(c.passage.section)}
-    # So is what was known at some past time ("At the time of the 2012 review, ...").
-    stale = {id(c) for c in eligible if sentences.dated(c.text)}
+    # So is what was known at some past time ("At the time of the 2012 review, ..."),
+    # unless the question asks about that source (``named``: source ids it names).
+    stale = {id(c) for c in eligible if sentences.dated(c.text) and c.passage.source.id not in named}
     avoid = (avoid or set()) | scene | stale
     near = [c for c in near if id(c) not in avoid] or [c for c in eligible if id(c) not in avoid] or near
     primary = [c for c in near if not c.secondary] or near
@@ -270,12 +272,16 @@ def telling_concepts(candidates: list[Candidate]) -> set[int]:
 
 
 def choose_evidence(
-    eligible: list[Candidate], rank: dict[int, float], chosen: list[Candidate], limit: int
+    eligible: list[Candidate],
+    rank: dict[int, float],
+    chosen: list[Candidate],
+    limit: int,
+    named: frozenset[str] = frozenset(),
 ) -> list[Candidate]:
     """Up to ``limit`` more sentences by maximal marginal relevance, at most
     ``MAX_PER_SOURCE`` from one source besides what ``chosen`` already holds, each
     mentioning one of the question's ``telling_concepts``, none from a source whose
-    update is already quoted."""
+    update is already quoted (unless the question names it: ``named``)."""
     picked: list[Candidate] = []
     per_source: dict[str, int] = {}
     telling = telling_concepts(eligible)
@@ -293,8 +299,12 @@ def choose_evidence(
         if (
             per_source.get(source, 0) >= MAX_PER_SOURCE
             or any(same_claim(best, t) for t in taken)
-            # An earlier version of a review says no more once its update is quoted.
-            or best.passage.source.superseded_by in {t.passage.source.id for t in taken}
+            # An earlier version of a review says no more once its update is quoted,
+            # unless the question names it.
+            or (
+                source not in named
+                and best.passage.source.superseded_by in {t.passage.source.id for t in taken}
+            )
         ):
             continue
         picked.append(best)

@@ -376,6 +376,7 @@ class ExtractiveAnswerer:
                 caveats=scored,
                 bonus={id(c): FACET_LEAD_WEIGHT * _best_facet(c, facet_ranks) for c in eligible},
                 avoid=other,
+                named=question.named,
             )
         else:  # the likeliest sentence, whatever it says
             lead = [max(eligible, key=lambda c: rank[id(c)])]
@@ -435,7 +436,8 @@ class ExtractiveAnswerer:
         main = {_place(c): plan.rank[id(c)] for c in plan.scored if id(c) in plan.rank}
         covered = self._facets(plan.facet_ranks, taken, limit, main)
         pool = [c for c in plan.eligible if id(c) not in plan.other]
-        more = selection.choose_evidence(pool, plan.rank, [*taken, *covered], limit - len(covered))
+        named = self._question(plan.part).named
+        more = selection.choose_evidence(pool, plan.rank, [*taken, *covered], limit - len(covered), named)
         return [*covered, *more]
 
     def _facet_ranks(self, question: str, passages: list[Passage]) -> list[_Ranked]:

@@ -113,6 +113,9 @@ def test_what_was_known_at_a_past_time_does_not_lead_when_a_current_statement_is
     # However much likelier it is: any eligible current statement leads instead.
     rank = {id(dated): 0.80, id(current): 0.40}
     assert selection.choose_lead([dated, current], rank, asked=None, treat=False)[0] is current
+    # Unless the question asks about the source it dates.
+    named = frozenset({"trial"})
+    assert selection.choose_lead([dated, current], rank, asked=None, treat=False, named=named)[0] is dated
     # Alone, it still answers.
     assert selection.choose_lead([dated], {id(dated): 0.8}, asked=None, treat=False)[0] is dated
 
@@ -240,8 +243,10 @@ def test_an_earlier_review_gives_no_evidence_once_its_update_is_quoted() -> None
     other = candidate("A cohort found a response in a third.", doc="cohort", vector=(0.0, 0.0, 1.0))
     rank = {id(update): 0.9, id(old): 0.8, id(other): 0.5}
     assert old not in selection.choose_evidence([update, old, other], rank, chosen=[update], limit=3)
-    # Without its update quoted, it may still inform.
+    # Without its update quoted, or asked about by name, it may still inform.
     assert old in selection.choose_evidence([old, other], rank, chosen=[other], limit=3)
+    named = frozenset({"review-2012"})
+    assert old in selection.choose_evidence([update, old, other], rank, chosen=[update], limit=3, named=named)
 
 
 def test_a_synonym_group_s_two_words_are_not_joined_into_the_corpus_s_compound() -> None:
