@@ -80,7 +80,8 @@ _STOP = frozenset(
     is it its may might more most of on or should so than that the their them then there these they this those to
     was were what when where which who whom why will with would about any patient patients people someone tell me
     know known there's what's us we our you your much many often common going gonna get gets got
-    conclude concluded say says said only he she him his her hers my mine really actually give gives giving""".split()
+    conclude concluded say says said only he she him his her hers my mine really actually give gives giving
+    consider considered considers regarded""".split()
 )
 
 # Words that relate what a question asks about to its condition ("Is X effective in ...?",

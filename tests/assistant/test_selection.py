@@ -281,6 +281,9 @@ def test_framing_phrases_are_not_concepts_of_the_question() -> None:
     assert labels == ["review", "IVIg"]
     labels = [c.label for c in concepts("Will the studies find only low amplitudes?", Synonyms(), {}, 5.0)]
     assert labels == ["studies", "find", "low", "amplitudes"]
+    # "What titre is considered significant?" asks for a titre, not for who considers what.
+    labels = [c.label for c in concepts("What titre is considered significant?", Synonyms(), {}, 5.0)]
+    assert labels == ["titre", "significant"]
     # "Should I give X?" asks about X, not about what gives what.
     assert "give" not in [c.label for c in concepts("Should I give rituximab?", Synonyms(), {}, 5.0)]
     # "What does a biopsy show?" asks for findings: "show" stays.
