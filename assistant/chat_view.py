@@ -30,6 +30,7 @@ from assistant.render import (
     SOURCES,
     doi_url,
     group_by_source,
+    part_label,
     part_refusal,
     pubmed_url,
     removed_note,
@@ -174,8 +175,7 @@ def _bottom_line(answer: Answer, key: str) -> str:
             if not said and p in why:
                 said = f'<span class="cw-unanswered">{_e(part_refusal(why[p]))}</span>'
             if said:
-                label = part.rstrip(" ?")
-                rows.append(f"<li><em>{_e(label[:1].upper() + label[1:])}?</em> {said}</li>")
+                rows.append(f"<li><em>{_e(part_label(part))}</em> {said}</li>")
         body = f"<ul>{''.join(rows)}</ul>"
     return f'<section class="cw-bottom" role="note"><p class="cw-kicker">{BOTTOM_LINE}</p>{body}</section>'
 

@@ -12,6 +12,7 @@ from assistant.abbreviations import Synonyms
 from assistant.calibration import Calibration, load_calibration
 from assistant.followup import TermKinds
 from assistant.passages import Passage, Source
+from assistant.questions import asks_whether_to_treat
 from assistant.topics import TopicIndex, build_topics, name_tokens, off_topic, unmentioned_names
 from ingest import Embedder, IndexDamagedError, IndexMismatchError, Settings, StoreError, load_generation
 from ingest.embedding import model_cache
@@ -122,6 +123,12 @@ class KnowledgeBase:
     def off_topic(self, question: str) -> tuple[str, ...] | None:
         """The conditions that put ``question`` outside the corpus, or None (``assistant.topics``)."""
         return off_topic(question, self.topics, self.abbreviations, self.synonyms.terms(), self._tokens)
+
+    def asks_whether_to_treat(self, question: str) -> bool:
+        """True when ``question`` asks whether to treat or whether a treatment works, a
+        treatment named by the lexicon or as a word (``assistant.questions``)."""
+        named = any(kind == "treatment" for kind, _, _ in self.term_kinds.find(question))
+        return asks_whether_to_treat(question, named)
 
     def unmentioned_names(self, question: str) -> tuple[str, ...]:
         """The drugs and coded names (genes, mutations) ``question`` names that no source

@@ -24,7 +24,6 @@ from assistant.passages import Passage
 from assistant.premise import premise_subject, split_premise
 from assistant.questions import (
     asked_type,
-    asks_whether_to_treat,
     provides,
     resolve_parts,
     spell_out_units,
@@ -135,7 +134,7 @@ class Assistant:
         for query in queries:
             for passage in self._search(query, config):
                 seen.setdefault(passage.chunk_id, passage)
-        if self._asks_whether_to_treat(core):  # how certain the evidence is, wherever it is said
+        if self.kb.asks_whether_to_treat(core):  # how certain the evidence is, wherever it is said
             for passage in self._search(f"{core} {CERTAINTY_QUERY}", config):
                 if any(states_certainty(t) for t in passage.sentence_texts()):
                     seen.setdefault(passage.chunk_id, passage)
@@ -146,10 +145,6 @@ class Assistant:
             for passage in self._findings(list(seen.values())):
                 seen.setdefault(passage.chunk_id, passage)
         return list(seen.values())
-
-    def _asks_whether_to_treat(self, question: str) -> bool:
-        named = any(kind == "treatment" for kind, _, _ in self.kb.term_kinds.find(question))
-        return asks_whether_to_treat(question, named)
 
     def _values(self, part: str, passages: list[Passage]) -> list[Passage]:
         """For a part asking for a dose, duration or number that no retrieved sentence

@@ -117,12 +117,17 @@ def render_lead(answer: Answer) -> str:
     why = {u.part: u.reason for u in answer.unanswered}
     for i, part in enumerate(answer.parts):
         mine = [c for c in leads if c.part == i]
-        label = part.rstrip(" ?")
         if mine:
-            lines.append(f"- *{label[:1].upper() + label[1:]}?* {' '.join(said(c) for c in mine)}")
+            lines.append(f"- *{part_label(part)}* {' '.join(said(c) for c in mine)}")
         elif i in why:
-            lines.append(f"- *{label[:1].upper() + label[1:]}?* {plain(part_refusal(why[i]))}")
+            lines.append(f"- *{part_label(part)}* {plain(part_refusal(why[i]))}")
     return "\n".join(lines)
+
+
+def part_label(part: str) -> str:
+    """A part of a compound question as its bottom line introduces it: "How many ...?"."""
+    label = part.rstrip(" ?")
+    return f"{label[:1].upper() + label[1:]}?"
 
 
 def part_refusal(reason: str) -> str:

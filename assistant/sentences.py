@@ -19,16 +19,15 @@ _ANSWER_SECTIONS = re.compile(
     r"significance|key points?|implications?|outcomes?|treatment|management|diagnosis)\b",
     re.I,
 )
-_SCENE_SECTIONS = re.compile(
-    r"\b(background|introduction|objectives?|aims?|purpose|methods?|methodology|design|setting|participants|"
-    r"patients|subjects|materials)\b",
-    re.I,
+# A study's set-up: what was known before it, and what it did (``sets_the_scene``).
+_SCENE = (
+    r"background|introduction|objectives?|aims?|purpose|methods?|methodology|design|setting|participants|"
+    r"patients|subjects|materials"
 )
+_SCENE_SECTIONS = re.compile(rf"\b({_SCENE})\b", re.I)
+# Set-up for section weighting: the study's, and a guideline's or review's scope and search.
 _SETUP_SECTIONS = re.compile(
-    r"\b(background|introduction|methods?|methodology|objectives?|aims?|purpose|scope|design|"
-    r"setting|participants|patients|materials|subjects|interventions?|measures|data sources|"
-    r"study selection|search)\b",
-    re.I,
+    rf"\b({_SCENE}|scope|interventions?|measures|data sources|study selection|search)\b", re.I
 )
 # "The Latov 2021 review covers ...", "This study aimed to ...", "To evaluate whether ...":
 # sentences that say what a document does, not what it found.

@@ -30,7 +30,6 @@ from assistant.passages import Passage
 from assistant.premise import asserted, claims_majority, premise_subject, restates, split_premise
 from assistant.questions import (
     asked_type,
-    asks_whether_to_treat,
     counted,
     provides,
     resolve_parts,
@@ -372,7 +371,7 @@ class ExtractiveAnswerer:
                 eligible,
                 rank,
                 asked,
-                treat=asks_whether_to_treat(written, bool(self._treatments(written))),
+                treat=self.kb.asks_whether_to_treat(written),
                 counted=question.counted,
                 caveats=scored,
                 bonus={id(c): FACET_LEAD_WEIGHT * _best_facet(c, facet_ranks) for c in eligible},
@@ -385,7 +384,9 @@ class ExtractiveAnswerer:
         general = None if premise else self._only_the_condition(written, lead, scored)
         if general:
             return _Plan(part, scored, reason=general)
-        return _Plan(part, scored, eligible, rank, lead, facet_ranks=facet_ranks, other=other)
+        return _Plan(
+            part, scored, eligible, rank, lead, facet_ranks=facet_ranks, other=other, named=question.named
+        )
 
     def _other_treatments(self, candidates: list[Candidate], question: str) -> set[int]:
         """The candidates (by ``id``) that name a specific treatment, by the corpus's lexicon,
@@ -437,8 +438,9 @@ class ExtractiveAnswerer:
         main = {_place(c): plan.rank[id(c)] for c in plan.scored if id(c) in plan.rank}
         covered = self._facets(plan.facet_ranks, taken, limit, main)
         pool = [c for c in plan.eligible if id(c) not in plan.other]
-        named = self._question(plan.part).named
-        more = selection.choose_evidence(pool, plan.rank, [*taken, *covered], limit - len(covered), named)
+        more = selection.choose_evidence(
+            pool, plan.rank, [*taken, *covered], limit - len(covered), plan.named
+        )
         return [*covered, *more]
 
     def _facet_ranks(self, question: str, passages: list[Passage]) -> list[_Ranked]:
@@ -561,6 +563,7 @@ class _Plan:
     reason: str | None = None
     facet_ranks: list[_Ranked] = field(default_factory=list)
     other: set[int] = field(default_factory=set)  # candidates on another treatment
+    named: frozenset[str] = frozenset()  # the sources the part names
 
 
 # A facet's candidate sentences, their probabilities for it, and the facet as a question.
