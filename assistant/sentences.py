@@ -19,6 +19,8 @@ _ANSWER_SECTIONS = re.compile(
     r"significance|key points?|implications?|outcomes?|treatment|management|diagnosis)\b",
     re.I,
 )
+# Where a study's authors give their verdict (``draws_conclusions``).
+_VERDICT_SECTIONS = re.compile(r"\b(conclusions?|interpretation|implications?)\b", re.I)
 # A study's set-up: what was known before it, and what it did (``sets_the_scene``).
 _SCENE = (
     r"background|introduction|objectives?|aims?|purpose|methods?|methodology|design|setting|participants|"
@@ -129,6 +131,12 @@ def sets_the_scene(section: str) -> bool:
     did (background, introduction, objectives, methods), not what it found. A guideline's
     Scope is set-up too (``section_weight``) but may answer what the guideline rests on."""
     return _SCENE_SECTIONS.search(section) is not None
+
+
+def draws_conclusions(section: str) -> bool:
+    """True for the section where a document's authors say what their findings mean
+    (Conclusions, Interpretation, Implications)."""
+    return _VERDICT_SECTIONS.search(section) is not None
 
 
 def section_weight(section: str) -> int:

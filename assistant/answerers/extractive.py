@@ -31,6 +31,7 @@ from assistant.premise import asserted, claims_majority, premise_subject, restat
 from assistant.questions import (
     asked_type,
     counted,
+    is_yes_no,
     provides,
     resolve_parts,
     split_question,
@@ -385,7 +386,15 @@ class ExtractiveAnswerer:
         if general:
             return _Plan(part, scored, reason=general)
         return _Plan(
-            part, scored, eligible, rank, lead, facet_ranks=facet_ranks, other=other, named=question.named
+            part,
+            scored,
+            eligible,
+            rank,
+            lead,
+            facet_ranks=facet_ranks,
+            other=other,
+            named=question.named,
+            written=written,
         )
 
     def _other_treatments(self, candidates: list[Candidate], question: str) -> set[int]:
@@ -436,12 +445,43 @@ class ExtractiveAnswerer:
         """Up to ``limit`` sentences supporting one part's bottom line: the likeliest on each
         facet a synthesis question asks about, then the most relevant and diverse."""
         main = {_place(c): plan.rank[id(c)] for c in plan.scored if id(c) in plan.rank}
-        covered = self._facets(plan.facet_ranks, taken, limit, main)
+        covered = self._verdict(plan, taken)[:limit]
+        covered += self._facets(plan.facet_ranks, [*taken, *covered], limit - len(covered), main)
         pool = [c for c in plan.eligible if id(c) not in plan.other]
         more = selection.choose_evidence(
             pool, plan.rank, [*taken, *covered], limit - len(covered), plan.named
         )
         return [*covered, *more]
+
+    def _verdict(self, plan: _Plan, taken: list[Candidate]) -> list[Candidate]:
+        """For a yes-no question whose bottom line is a finding, what the authors of that
+        study conclude: the likeliest eligible sentence of its Conclusions (Interpretation,
+        Implications), first among the evidence. A result ("mortality did not differ
+        between those who had angiography and those who had not") answers in part; the
+        authors' verdict on it ("... may not impact on survival ...; patients should
+        proceed to surgery") is what a clinician acts on."""
+        lead = plan.lead[0]
+        # A later part that borrows an earlier part's names ("... and does the titre
+        # matter?" about rituximab) may share only those names with a verdict.
+        borrows = plan.part != plan.written
+        if (
+            borrows
+            or lead.secondary
+            or not is_yes_no(plan.written)
+            or sentences.draws_conclusions(lead.passage.section)
+        ):
+            return []
+        telling = selection.telling_concepts(plan.eligible)
+        own = [
+            c
+            for c in plan.eligible
+            if c.passage.source.id == lead.passage.source.id
+            and sentences.draws_conclusions(c.passage.section)
+            and (not telling or c.hits & telling)
+            and id(c) not in plan.other
+            and not _taken(c, taken)
+        ]
+        return [max(own, key=lambda c: plan.rank[id(c)])] if own else []
 
     def _facet_ranks(self, question: str, passages: list[Passage]) -> list[_Ranked]:
         """For a synthesis question, each facet's candidate sentences and their
@@ -564,6 +604,7 @@ class _Plan:
     facet_ranks: list[_Ranked] = field(default_factory=list)
     other: set[int] = field(default_factory=set)  # candidates on another treatment
     named: frozenset[str] = frozenset()  # the sources the part names
+    written: str = ""  # the part as the question wrote it, before borrowing earlier names
 
 
 # A facet's candidate sentences, their probabilities for it, and the facet as a question.

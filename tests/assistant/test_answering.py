@@ -144,6 +144,49 @@ def test_a_background_saying_what_is_unknown_is_not_quoted_as_an_answer(
     assert not any("unclear" in c.quote for c in answer.citations)
 
 
+BLORP_STUDY = """---
+id: zorbel-blorp-2020
+kind: research
+title: "Test fixture: an open study of blorp in Zorbel syndrome"
+authors: [Fixture G]
+year: 2020
+study_type: cohort
+provenance: summary
+note: Invented text for the test suite; not a real study.
+---
+## Results
+In the Fixture 2020 study, blorp restored grip strength in 18 of 25 patients with Zorbel syndrome within 12 weeks.
+On blorp in the Fixture 2020 study, mean grip strength in Zorbel syndrome rose from 18 kg to 22 kg.
+Grip strength restored by blorp in the Fixture 2020 study lasted for six months after the last dose.
+
+## Conclusions
+The Fixture 2020 authors conclude that the grip strength gain on blorp should be confirmed in a randomised trial in Zorbel syndrome.
+"""
+
+
+def test_a_yes_no_answer_from_a_study_s_results_carries_its_authors_conclusion(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """The bottom line is the study's result; what its authors conclude from it follows
+    first, ahead of the study's other results, which rank above it for the question."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ZORBEL, corpus)
+    (corpus / "research" / "zorbel-blorp-2020.md").write_text(BLORP_STUDY, encoding="utf-8")
+    settings = Settings(home=tmp_path / "home")
+    build_index(settings, corpus, embedder=embedder)
+    knowledge = KnowledgeBase(settings, embedder)
+    answer = ask(
+        (Assistant(settings, knowledge), knowledge),
+        "Does blorp restore grip strength in Zorbel syndrome?",
+    )
+    assert not answer.refused
+    lead = answer.lead_citations[0]
+    assert lead.source_id == "zorbel-blorp-2020" and lead.section == "Results"
+    evidence = [c for c in answer.citations if c.role == "evidence"]
+    assert evidence and evidence[0].section == "Conclusions", answer.answer
+    assert "authors conclude" in evidence[0].quote
+
+
 def test_a_neighbouring_disease_is_refused_with_what_the_corpus_covers(zorbel) -> None:
     """Krell neuropathy is named in the corpus (as a look-alike), but nothing is about it."""
     answer = ask(zorbel, "What is the first-line treatment of Krell neuropathy?")

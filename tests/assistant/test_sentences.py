@@ -120,6 +120,22 @@ def test_sections_that_state_results_or_advice_weigh_more(section: str, weight: 
 
 
 @pytest.mark.parametrize(
+    ("section", "expected"),
+    [
+        ("Conclusions", True),
+        ("Conclusion", True),
+        ("Interpretation", True),
+        ("Implications for practice", True),
+        ("Results", False),
+        ("Findings", False),
+        ("Background", False),
+    ],
+)
+def test_the_section_where_authors_give_their_verdict_is_known(section: str, expected: bool) -> None:
+    assert sentences.draws_conclusions(section) is expected
+
+
+@pytest.mark.parametrize(
     ("sentence", "expected"),
     [
         ("Disability improved at 8-12 months.", True),
