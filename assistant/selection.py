@@ -153,6 +153,8 @@ def same_claim(a: Candidate, b: Candidate) -> bool:
     """
     if normalise(a.text) == normalise(b.text):
         return True
+    if sentences.figures(a.text) != sentences.figures(b.text):
+        return False  # one reports a value the other does not
     return float(a.vector @ b.vector) > REDUNDANCY and word_overlap(a.text, b.text) >= SAME_WORDS
 
 

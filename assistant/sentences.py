@@ -287,6 +287,12 @@ _CAUTIONS = re.compile(
 _NUMBER = re.compile(r"(?<![\w.])(?<![A-Z]-)\d+(?:[.,]\d+)*(?![\w])|(?<![\w.])(?<![A-Z]-)\d+(?=%)")
 
 
+def figures(sentence: str) -> frozenset[str]:
+    """The numbers a sentence states, as written without thousands separators ("10,000"
+    -> "10000"); years and digits inside names are no figures (``has_number``)."""
+    return frozenset(m.group(0).replace(",", "") for m in _NUMBER.finditer(_YEAR.sub(" ", sentence)))
+
+
 def has_number(sentence: str) -> bool:
     """True when the sentence states a number: a standalone figure, not a year ("2009"),
     nor digits inside a name ("HNK1", "CD57", "IWWM-8")."""

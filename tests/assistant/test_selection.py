@@ -94,6 +94,21 @@ def test_secondary_text_close_to_a_primary_sentence_is_dropped() -> None:
     assert selection.keep_stronger([primary, secondary, unrelated], rank) == [primary, unrelated]
 
 
+def test_two_sentences_reporting_different_figures_are_different_claims() -> None:
+    """Alike in meaning and words, but one reports a share the other does not: both stay."""
+    grouping = candidate("In the cohort, low titres were measured in titre units in the low band.")
+    share = candidate(
+        "In the cohort, 11% of patients had low titres, measured in titre units, in the low band."
+    )
+    assert selection.word_overlap(grouping.text, share.text) >= selection.SAME_WORDS
+    assert not selection.same_claim(grouping, share)
+    # The same figures in other words are still one claim.
+    reworded = candidate(
+        "In the cohort, 11% of the patients had low titres, measured in titre units, in the low band."
+    )
+    assert selection.same_claim(share, reworded)
+
+
 def test_the_bottom_line_prefers_a_primary_source_among_the_most_likely() -> None:
     secondary = candidate("Rituximab helps.", doc="ai", study_type="secondary", strength=0)
     trial = candidate("Rituximab did not improve the primary outcome.", vector=(0.0, 1.0, 0.0))
