@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
@@ -11,10 +12,19 @@ from functools import lru_cache
 import Stemmer
 
 _STEMMER = Stemmer.Stemmer("english")
-WORD = re.compile(r"[a-z0-9][a-z0-9-]*")
+# A word: letters of any alphabet and digits, hyphens inside ("Waldenström", "IgM-related").
+WORD = re.compile(r"[^\W_][\w-]*")
 
 
 _ANY_CASE = re.compile(WORD.pattern, re.I)
+
+
+def without_accents(text: str) -> str:
+    """``text`` with accents dropped ("Waldenström" -> "Waldenstrom", "Léger" -> "Leger"),
+    so that a question typed without them meets the sources' spelling."""
+    if text.isascii():
+        return text
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
 
 
 @lru_cache(maxsize=65536)
@@ -22,7 +32,7 @@ def stems(text: str) -> tuple[str, ...]:
     """Snowball stems of the words of ``text`` (lower-cased; hyphenated words kept whole).
     An acronym (a word in capitals, "DADS") is kept as it is, lower-cased: stemmed, it
     would be a word ("dad")."""
-    words = _ANY_CASE.findall(text)
+    words = _ANY_CASE.findall(without_accents(text))
     stemmed = _STEMMER.stemWords([w.lower() for w in words])
     return tuple(w.lower() if len(w) > 1 and w.isupper() else s for w, s in zip(words, stemmed, strict=True))
 

@@ -21,3 +21,12 @@ def test_a_questions_acronym_is_the_sentences_acronym() -> None:
     found = concepts("What does the MAGES test measure?", Synonyms(), {}, 3.0)
     assert found[0].alternatives == (("mages",),)
     assert 0 in concept_hits("The MAGES entry describes a serum test.", found)
+
+
+def test_accented_words_are_whole_words_and_match_their_unaccented_spelling() -> None:
+    """Split at "ö", "Waldenström" was the stems "waldenstr" and "m"; and a question typed
+    without accents must meet the sources' spelling."""
+    assert stems("Waldenström macroglobulinaemia") == stems("Waldenstrom macroglobulinaemia")
+    assert len(stems("Waldenström")) == 1
+    assert stems("the Léger 2013 trial") == stems("the Leger 2013 trial")
+    assert len(stems("Guillain–Barré syndrome")) == 3
