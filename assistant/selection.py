@@ -221,6 +221,10 @@ def choose_lead(
     primary = [c for c in near if not c.secondary] or near
     current = [c for c in primary if not c.superseded] or primary
     bearing = [c for c in current if not sentences.dated(c.text)] or current
+    if named:  # what a study found is an outcome, a value or a verdict, not how it was analysed
+        bearing = [
+            c for c in bearing if sentences.has_number(c.text) or sentences.states_verdict(c.text)
+        ] or bearing
 
     def merit(c: Candidate) -> tuple[float, int]:
         return (rank[id(c)] + bonus.get(id(c), 0.0), c.strength)

@@ -86,7 +86,7 @@ _TRAILING_MARKER = re.compile(
 _VERDICT = re.compile(
     r"\b(improv\w*|benefit\w*|effective\w*|efficac\w*|ineffective|significant\w*|respon\w*|"
     r"recommend\w*|advis\w*|should|suggest\w*|conclud\w*|showed|shown|found|associated|"
-    r"worsen\w*|stabili[sz]\w*|fail\w*|unproven|proven|no evidence|not supported|supported|"
+    r"worsen\w*|stabili[sz]\w*|fail\w*|unproven|proven|negative|positive|no evidence|not supported|supported|"
     r"diagnostic|predict\w*|increase[sd]?|decrease[sd]?|reduc\w*|higher|lower|more likely|less likely|"
     r"did not|does not|was not|were not|is not|are not|can|may|risk|safe\w*|harm\w*)\b",
     re.I,

@@ -109,6 +109,16 @@ def test_two_sentences_reporting_different_figures_are_different_claims() -> Non
     assert selection.same_claim(share, reworded)
 
 
+def test_what_a_named_study_found_is_an_outcome_not_how_it_was_analysed() -> None:
+    method = candidate("The primary analysis of the trial was by intention to treat.")
+    outcome = candidate("The trial was negative on its primary outcome.", vector=(0.0, 1.0, 0.0))
+    rank = {id(method): 0.80, id(outcome): 0.70}
+    named = frozenset({"trial"})
+    assert selection.choose_lead([method, outcome], rank, asked=None, treat=False, named=named)[0] is outcome
+    # A question that names no source keeps the likelier sentence.
+    assert selection.choose_lead([method, outcome], rank, asked=None, treat=False)[0] is method
+
+
 def test_the_bottom_line_prefers_a_primary_source_among_the_most_likely() -> None:
     secondary = candidate("Rituximab helps.", doc="ai", study_type="secondary", strength=0)
     trial = candidate("Rituximab did not improve the primary outcome.", vector=(0.0, 1.0, 0.0))
