@@ -14,11 +14,15 @@ from assistant.lexicon import stems
 
 # Section headings, as abstracts and summaries label them (matched on words, so
 # "MATERIALS AND METHODS" and "Main outcome measures" are recognised too).
-_ANSWER_SECTIONS = re.compile(
+# A heading naming what was found ("Results", "Methods and results") states results,
+# whatever else it names; one naming only a topic ("Outcomes", "Treatment") does unless
+# it names set-up too ("Main outcome measures" is what a study measured).
+_FOUND_SECTIONS = re.compile(
     r"\b(results?|findings?|conclusions?|recommendations?|interpretation|discussion|summary|"
-    r"significance|key points?|implications?|outcomes?|treatment|management|diagnosis)\b",
+    r"key points?|implications?)\b",
     re.I,
 )
+_ANSWER_SECTIONS = re.compile(r"\b(significance|outcomes?|treatment|management|diagnosis)\b", re.I)
 # Where a study's authors give their verdict (``draws_conclusions``).
 _VERDICT_SECTIONS = re.compile(r"\b(conclusions?|interpretation|implications?)\b", re.I)
 # A study's set-up: what was known before it, and what it did (``sets_the_scene``).
@@ -130,7 +134,7 @@ def sets_the_scene(section: str) -> bool:
     """True for a section that says what was known or unclear before a study, or what it
     did (background, introduction, objectives, methods), not what it found. A guideline's
     Scope is set-up too (``section_weight``) but may answer what the guideline rests on."""
-    return _SCENE_SECTIONS.search(section) is not None
+    return _SCENE_SECTIONS.search(section) is not None and _FOUND_SECTIONS.search(section) is None
 
 
 def draws_conclusions(section: str) -> bool:
@@ -142,10 +146,12 @@ def draws_conclusions(section: str) -> bool:
 def section_weight(section: str) -> int:
     """+1 for a section that states results or advice, -1 for set-up (background, methods),
     0 when the heading says neither."""
-    if _ANSWER_SECTIONS.search(section):
+    if _FOUND_SECTIONS.search(section):
         return 1
     if _SETUP_SECTIONS.search(section):
         return -1
+    if _ANSWER_SECTIONS.search(section):
+        return 1
     return 0
 
 

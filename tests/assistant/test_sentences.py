@@ -113,10 +113,33 @@ def test_a_dated_sentence_says_what_was_known_at_a_past_time(sentence: str, expe
         ("Methods", -1),
         ("Background", -1),
         ("Notes", 0),
+        # What a study measured is set-up, though it names outcomes.
+        ("Main outcome measures", -1),
+        ("Main Outcomes and Measures", -1),
+        ("Outcomes", 1),
+        ("Treatment Approaches", 1),
+        # A heading naming results states them, whatever else it names.
+        ("Methods and results", 1),
+        ("Measurements and main results", 1),
     ],
 )
 def test_sections_that_state_results_or_advice_weigh_more(section: str, weight: int) -> None:
     assert sentences.section_weight(section) == weight
+
+
+@pytest.mark.parametrize(
+    ("section", "expected"),
+    [
+        ("Background", True),
+        ("Patients and methods", True),
+        ("Methods and results", False),
+        ("Results", False),
+    ],
+)
+def test_a_section_that_also_reports_results_does_not_only_set_the_scene(
+    section: str, expected: bool
+) -> None:
+    assert sentences.sets_the_scene(section) is expected
 
 
 @pytest.mark.parametrize(
