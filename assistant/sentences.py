@@ -28,7 +28,7 @@ _VERDICT_SECTIONS = re.compile(r"\b(conclusions?|interpretation|implications?)\b
 # A study's set-up: what was known before it, and what it did (``sets_the_scene``).
 _SCENE = (
     r"background|introduction|objectives?|aims?|purpose|methods?|methodology|design|setting|participants|"
-    r"patients|subjects|materials"
+    r"patients|subjects|materials|context|rationale|hypothes[ie]s"
 )
 _SCENE_SECTIONS = re.compile(rf"\b({_SCENE})\b", re.I)
 # Set-up for section weighting: the study's, and a guideline's or review's scope and search.

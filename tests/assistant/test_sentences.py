@@ -132,6 +132,8 @@ def test_sections_that_state_results_or_advice_weigh_more(section: str, weight: 
     [
         ("Background", True),
         ("Patients and methods", True),
+        ("Context", True),
+        ("Hypothesis", True),
         ("Methods and results", False),
         ("Results", False),
     ],
