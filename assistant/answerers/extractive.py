@@ -451,7 +451,14 @@ class ExtractiveAnswerer:
         more = selection.choose_evidence(
             pool, plan.rank, [*taken, *covered], limit - len(covered), plan.named
         )
-        return [*covered, *more]
+        # An earlier version of a review says no more once its update is quoted, whichever
+        # came first (a facet's sentence may come from it before the update is chosen).
+        quoted = {c.passage.source.id for c in [*taken, *covered, *more]}
+        return [
+            c
+            for c in [*covered, *more]
+            if c.passage.source.id in plan.named or c.passage.source.superseded_by not in quoted
+        ]
 
     def _verdict(self, plan: _Plan, taken: list[Candidate]) -> list[Candidate]:
         """For a yes-no question whose bottom line is a finding, what the authors of that

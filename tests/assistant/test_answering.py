@@ -303,6 +303,11 @@ def test_a_superseded_review_answers_only_what_is_asked_of_it_and_says_it_is_sup
     ):
         answer = assistant.ask(question)
         assert all(c.source_id != "lunn2012-cochrane" for c in answer.lead_citations), question
+    # Nor in the evidence, once the update is quoted: a synthesis question's facets had
+    # taken "At the time of the Lunn 2012 review, ..." before the 2016 review was chosen.
+    answer = assistant.ask("Taken together, what is known about rituximab in anti-MAG neuropathy?")
+    cited = {c.source_id for c in answer.citations}
+    assert "lunn2016-cochrane" in cited and "lunn2012-cochrane" not in cited, answer.answer
 
 
 def test_each_part_gets_its_bottom_line_before_any_part_takes_evidence(assistant) -> None:
