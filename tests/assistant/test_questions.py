@@ -212,6 +212,9 @@ def test_terse_time_units_are_spelt_out_and_nothing_else_changes() -> None:
         ("Is PLEX worth trying?", True, True),
         ("Should every patient with the disease receive immune therapy?", False, True),
         ("Is there an evidence base for cytotoxic therapies?", False, True),
+        # Whether it cures asks whether it works.
+        ("Can rituximab cure this neuropathy?", True, True),
+        ("Is IVIg curative?", True, True),
         # Names a treatment, asks nothing of its benefit.
         ("Is the titre useful to follow after treatment?", False, False),
         ("How often do severe adverse events occur with immune therapy?", False, False),
