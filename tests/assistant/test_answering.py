@@ -124,20 +124,26 @@ Among 80 patients followed for 5 years, baseline flarn antibody levels did not p
 """
 
 
+def with_document(tmp_path: Path, embedder: Embedder, document: str) -> tuple[Assistant, KnowledgeBase]:
+    """The Zorbel corpus and one more research document, indexed in a home of its own (a
+    sixth document in the shared fixture would shift what other tests' questions retrieve)."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ZORBEL, corpus)
+    doc_id = re.search(r"^id: (\S+)$", document, re.M).group(1)  # the file is named by its id
+    (corpus / "research" / f"{doc_id}.md").write_text(document, encoding="utf-8")
+    settings = Settings(home=tmp_path / "home")
+    build_index(settings, corpus, embedder=embedder)
+    knowledge = KnowledgeBase(settings, embedder)
+    return Assistant(settings, knowledge), knowledge
+
+
 def test_a_background_saying_what_is_unknown_is_not_quoted_as_an_answer(
     tmp_path: Path, embedder: Embedder
 ) -> None:
     """'Whether flarn levels predict disability has remained unclear' (Background)
-    restates the question; the Results answer it. (A corpus of its own: a sixth document
-    in the shared fixture would shift what the other tests' questions retrieve.)"""
-    corpus = tmp_path / "corpus"
-    shutil.copytree(ZORBEL, corpus)
-    (corpus / "research" / "zorbel-titres-2020.md").write_text(TITRES_STUDY, encoding="utf-8")
-    settings = Settings(home=tmp_path / "home")
-    build_index(settings, corpus, embedder=embedder)
-    knowledge = KnowledgeBase(settings, embedder)
+    restates the question; the Results answer it."""
     answer = ask(
-        (Assistant(settings, knowledge), knowledge),
+        with_document(tmp_path, embedder, TITRES_STUDY),
         "Do flarn antibody levels predict later disability in Zorbel syndrome?",
     )
     assert "did not predict" in answer.lead_citations[0].quote
@@ -169,15 +175,8 @@ def test_a_yes_no_answer_from_a_study_s_results_carries_its_authors_conclusion(
 ) -> None:
     """The bottom line is the study's result; what its authors conclude from it follows
     first, ahead of the study's other results, which rank above it for the question."""
-    corpus = tmp_path / "corpus"
-    shutil.copytree(ZORBEL, corpus)
-    (corpus / "research" / "zorbel-blorp-2020.md").write_text(BLORP_STUDY, encoding="utf-8")
-    settings = Settings(home=tmp_path / "home")
-    build_index(settings, corpus, embedder=embedder)
-    knowledge = KnowledgeBase(settings, embedder)
     answer = ask(
-        (Assistant(settings, knowledge), knowledge),
-        "Does blorp restore grip strength in Zorbel syndrome?",
+        with_document(tmp_path, embedder, BLORP_STUDY), "Does blorp restore grip strength in Zorbel syndrome?"
     )
     assert not answer.refused
     lead = answer.lead_citations[0]
