@@ -164,6 +164,17 @@ def word_overlap(a: str, b: str) -> float:
     return len(x & y) / len(x | y) if x | y else 0.0
 
 
+def covers(primary: Candidate, secondary: Candidate) -> bool:
+    """True when a primary sentence already says what a secondary one does: close in
+    meaning, or stating every figure of it (two or more: "improvement in disability at
+    8-12 months in a meta-analysis of two studies" restates "pooling the two trials
+    suggested improved disability at 8 to 12 months")."""
+    if float(primary.vector @ secondary.vector) > SECONDARY_OVERLAP:
+        return True
+    figures = sentences.figures(secondary.text)
+    return len(figures) >= 2 and figures <= sentences.figures(primary.text)
+
+
 def keep_stronger(candidates: list[Candidate], rank: dict[int, float]) -> list[Candidate]:
     """Drop a sentence when one from a stronger source says the same thing (a source a
     later one supersedes is the weaker; relevance breaks ties), and secondary sentences
@@ -177,7 +188,7 @@ def keep_stronger(candidates: list[Candidate], rank: dict[int, float]) -> list[C
         return c.superseded, -c.strength, -rank[id(c)]
 
     for c in candidates:
-        if c.secondary and any(float(c.vector @ p.vector) > SECONDARY_OVERLAP for p in primary):
+        if c.secondary and any(covers(p, c) for p in primary):
             continue
         stronger = (o for o in candidates if o is not c and same_claim(c, o) and weakness(o) < weakness(c))
         if next(stronger, None) is None:

@@ -119,6 +119,28 @@ def test_what_a_named_study_found_is_an_outcome_not_how_it_was_analysed() -> Non
     assert selection.choose_lead([method, outcome], rank, asked=None, treat=False)[0] is method
 
 
+def test_secondary_text_stating_a_primary_sentence_s_figures_in_other_words_is_dropped() -> None:
+    """Far apart in meaning (cosine 0), but every figure of the secondary sentence is the
+    primary one's: a restatement. One shared figure is a coincidence."""
+    primary = candidate("Pooling the two trials suggested improved disability at 8 to 12 months.")
+    restated = candidate(
+        "A meta-analysis showed improvement at 8-12 months.",
+        doc="ai",
+        study_type="secondary",
+        vector=(0.0, 0.0, 1.0),
+        strength=0,
+    )
+    other = candidate(
+        "Half of the patients improved within 12 months of onset.",
+        doc="ai",
+        study_type="secondary",
+        vector=(0.0, 1.0, 0.0),
+        strength=0,
+    )
+    rank = {id(c): 0.5 for c in (primary, restated, other)}
+    assert selection.keep_stronger([primary, restated, other], rank) == [primary, other]
+
+
 def test_the_bottom_line_prefers_a_primary_source_among_the_most_likely() -> None:
     secondary = candidate("Rituximab helps.", doc="ai", study_type="secondary", strength=0)
     trial = candidate("Rituximab did not improve the primary outcome.", vector=(0.0, 1.0, 0.0))
