@@ -83,6 +83,9 @@ def test_plain_clinical_words_reach_the_papers_wording() -> None:
     assert "antibody" in expanded and "elevated" in expanded
     assert "effective" in synonyms.expand("Is it worth trying?").lower()
     assert "deaths" in synonyms.expand("Is this disease going to kill him?").lower()
+    # Its symptoms are its clinical features.
+    assert "characteristics" in synonyms.expand("What symptoms does it cause?").lower()
+    assert "characteristics" in synonyms.expand("What does it look like in clinic?").lower()
 
 
 def test_following_a_measure_is_monitoring_it_and_a_follow_up_is_not() -> None:
