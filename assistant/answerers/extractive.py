@@ -93,6 +93,11 @@ _RELATION = re.compile(
     re.I,
 )
 
+# A modifier that turns what it qualifies into its opposite ("atypical phenotypes"):
+# the qualified word mentions the question's concept only when the question says so too.
+_CONTRARY = re.compile(r"\b(?:atypical|non-?typical)\s+[\w-]+", re.I)
+_CONTRARY_STEMS = frozenset({"atyp", "non-typ", "nontyp"})
+
 # A treatment term that names a class of treatments rather than one ("immunotherapy",
 # "immune therapies", "chemotherapy").
 _CLASS_OF_TREATMENT = re.compile(r"(?:therapy|therapies|treatments?)$", re.I)
@@ -175,6 +180,9 @@ def concept_hits(
     """Indices of the question's concepts that the sentence mentions (by stems); with
     ``word_parts``, a hyphenated word also mentions its parts ("interferon-alpha"
     mentions interferon)."""
+    asked = {s for c in question_concepts for alt in c.alternatives for s in alt}
+    if not asked & _CONTRARY_STEMS:  # "atypical phenotypes" are no answer on the phenotype
+        sentence = _CONTRARY.sub(" ", sentence)
     present = set(stems(sentence))
     if word_parts:
         present.update(p for s in list(present) if "-" in s for p in stems(s.replace("-", " ")))

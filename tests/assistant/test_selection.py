@@ -392,3 +392,15 @@ def test_a_hyphenated_word_mentions_its_parts_only_when_asked() -> None:
     labels = lambda hits: {found[i].label for i in hits}  # noqa: E731
     assert "interferon" not in labels(concept_hits(sentence, found))
     assert "interferon" in labels(concept_hits(sentence, found, word_parts=True))
+
+
+def test_an_atypical_phenotype_is_no_mention_of_the_phenotype_asked_about() -> None:
+    from assistant.abbreviations import Synonyms
+    from assistant.answerers.extractive import concept_hits, concepts
+
+    asked = concepts("What is the phenotype of gout?", Synonyms(), {}, 5.0)
+    assert concept_hits("The phenotype of gout is usually acute arthritis.", asked) == {0, 1}
+    assert concept_hits("Atypical phenotypes of gout include tophi.", asked) == {1}
+    # Unless the question asks about atypical ones.
+    atypical = concepts("Which atypical phenotypes of gout occur?", Synonyms(), {}, 5.0)
+    assert len(concept_hits("Atypical phenotypes of gout include tophi.", atypical)) == 3
