@@ -11,7 +11,8 @@ A term occurs where a regular expression ``(?<![\\w-])TERM(?![\\w-])`` would fin
 not inside a longer word or hyphenated compound ("PE" is not found in "PE-related" or
 "PEG"). Runs of whitespace compare equal, so a term written across a line break is
 found. Case is ignored unless ``case_sensitive(term)`` says otherwise, in which case
-the text must spell the term exactly ("PE" is not "pe").
+the text must spell the term exactly ("PE" is not "pe"). A case-blind term's plural
+("presentations" for "presentation") is found as the term.
 """
 
 from __future__ import annotations
@@ -63,11 +64,20 @@ class TermMatcher:
             for last in range(i, min(i + self.longest, len(spans))):
                 end = spans[last][1]
                 written = _collapse(text[start:end])
-                for term, exact in self._by_key.get(written.lower(), ()):
+                for term, exact in self._terms_for(written):
                     if exact is None or exact == written:
                         found.append(Occurrence(term, start, end))
         found.sort(key=lambda o: (o.start, -(o.end - o.start)))
         return found
+
+    def _terms_for(self, written: str) -> list[tuple[str, str | None]]:
+        """The terms written so, or, for a plural ("presentations"), its singular's terms
+        that ignore case (an acronym's plural is no acronym: "PEs" is not "PE")."""
+        key = written.lower()
+        terms = self._by_key.get(key)
+        if terms is None and len(key) > 3 and key.endswith("s") and not key.endswith("ss"):
+            terms = [(term, exact) for term, exact in self._by_key.get(key[:-1], ()) if exact is None]
+        return terms or []
 
     def found_terms(self, text: str) -> set[str]:
         """The terms that occur in ``text``."""

@@ -50,3 +50,13 @@ def test_thousands_of_terms_cost_one_pass() -> None:
     big = TermMatcher(terms, lambda t: False)
     assert len(big) == 5000 and big.longest == 3
     assert big.found_terms("about TERM4321 long  form today") == {"term4321 long form"}
+
+
+def test_a_plural_is_found_as_its_singular_term_but_an_acronym_s_is_not() -> None:
+    m = TermMatcher(["presentation", "plasma exchange", "PE", "steroids"], lambda t: len(t) <= 3)
+    assert m.found_terms("Which atypical presentations occur?") == {"presentation"}
+    assert m.found_terms("Two plasma exchanges were done.") == {"plasma exchange"}
+    assert m.found_terms("Two PEs were done.") == set()
+    # A singular does not find a plural term, nor "-ss" a term without it.
+    assert m.found_terms("A steroid was given.") == set()
+    assert TermMatcher(["clas"], lambda t: False).found_terms("the class") == set()
