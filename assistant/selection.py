@@ -241,11 +241,16 @@ def choose_lead(
         return (rank[id(c)] + bonus.get(id(c), 0.0), c.strength)
 
     lead = max(bearing, key=merit)
-    if id(lead) in scene:  # only a study's set-up is likely: what the same study found answers
+    # Only a study's set-up is likely, or its call for more research ("the authors called
+    # for a larger trial"): what the same study found answers.
+    if id(lead) in scene or sentences.calls_for_research(lead.text):
         found = [
             c
             for c in caveats
-            if c.passage.source.id == lead.passage.source.id and c.section > 0 and id(c) in rank
+            if c.passage.source.id == lead.passage.source.id
+            and c.section > 0
+            and id(c) in rank
+            and not sentences.calls_for_research(c.text)
         ]
         lead = max(found, key=lambda c: rank[id(c)], default=lead)
     chosen = [lead]

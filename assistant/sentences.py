@@ -209,6 +209,13 @@ def states_verdict(sentence: str) -> bool:
     return _VERDICT.search(sentence) is not None
 
 
+def calls_for_research(sentence: str) -> bool:
+    """True when the sentence asks for more research ("The authors called for a larger
+    trial to confirm their findings", "Further prospective studies are needed"): what is
+    still to be learnt, not an answer."""
+    return _MORE_RESEARCH.search(sentence) is not None
+
+
 def states_gap(sentence: str) -> bool:
     """True when the sentence says that something is not yet known ("However, whether X
     could be a biomarker remains unclear", "Little is known about ..."): in a Background,
@@ -216,6 +223,15 @@ def states_gap(sentence: str) -> bool:
     return _GAP.search(sentence) is not None
 
 
+_STUDIES = r"(?:studies|study|trials?|research|investigations?|data|evidence|work)"
+_MORE_RESEARCH = re.compile(
+    rf"\bcall(?:s|ed|ing)? for (?:an? )?(?:\w+ ){{0,3}}{_STUDIES}\b"
+    rf"|\b(?:further|more|larger|additional|future|prospective|well-designed|randomi[sz]ed|controlled) "
+    rf"(?:\w+ ){{0,3}}{_STUDIES} (?:are|is|will be|would be|may be) (?:still )?"
+    r"(?:needed|required|warranted|necessary|called for)"
+    rf"|\b(?:needs?|warrants?|requires?|deserves?) (?:further|more|larger|additional) (?:\w+ ){{0,2}}{_STUDIES}\b",
+    re.I,
+)
 _GAP = re.compile(
     r"^(?:(?:however|but|yet|thus|therefore|so far|to date|until now),?\s+)?(?:"
     r"(?:it|this) (?:is|remains|was) (?:still |currently |yet )?(?:unclear|unknown|uncertain|not (?:yet )?(?:known|clear)|"

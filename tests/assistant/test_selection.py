@@ -189,6 +189,18 @@ def test_a_study_s_set_up_does_not_lead_when_a_finding_is_at_hand() -> None:
     assert selection.choose_lead([gap], rank, asked=None, treat=False, caveats=[gap, other_study])[0] is gap
 
 
+def test_a_call_for_more_research_gives_way_to_what_the_same_study_found() -> None:
+    call = replace(candidate("The authors called for a larger trial to confirm their findings."), section=1)
+    finding = replace(
+        candidate("The walking time favoured rituximab in the trial.", vector=(0.0, 1.0, 0.0)), section=1
+    )
+    rank = {id(call): 0.80, id(finding): 0.30}
+    lead = selection.choose_lead([call], rank, asked=None, treat=False, caveats=[call, finding])
+    assert lead[0] is finding
+    # With nothing else from the study, it still answers.
+    assert selection.choose_lead([call], rank, asked=None, treat=False, caveats=[call])[0] is call
+
+
 def test_a_superseded_review_does_not_lead_and_gives_way_to_the_same_claim_elsewhere() -> None:
     old = candidate("No treatment is supported by trials.", doc="review-2012", superseded_by="review-2016")
     new = candidate(

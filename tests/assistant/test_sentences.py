@@ -225,3 +225,18 @@ def test_only_a_list_item_can_run_into_the_next_sentence() -> None:
     assert item[start:end] == "The detection of antibodies helps."
     prose = "To understand the role of group A streptococci in the disease, more studies are needed."
     assert clean_span(prose, 0, len(prose), strip_markers=False) == (0, len(prose))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("The Dalakas 2009 authors called for a larger trial to confirm their findings.", True),
+        ("Further prospective studies are needed to confirm this.", True),
+        ("Larger randomised trials are warranted.", True),
+        ("This finding needs further investigation.", True),
+        ("Rituximab improved disability.", False),
+        ("The panel called for screening of every patient.", False),
+    ],
+)
+def test_a_call_for_more_research_is_recognised(sentence: str, expected: bool) -> None:
+    assert sentences.calls_for_research(sentence) is expected
