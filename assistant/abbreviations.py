@@ -123,6 +123,8 @@ INTENTS: tuple[tuple[str, ...], ...] = (
     ("evidence-based", "evidence base", "trial evidence"),
     ("monitor", "monitoring", "monitored", "follow", "followed", "keep an eye on"),
     ("primary outcome", "primary end point", "primary endpoint"),
+    # "Does he need X?" is answered by "X is not mandatory", "X is indicated when ...".
+    ("mandatory", "necessary", "required", "indicated", "needed", "need", "needs", "essential"),
 )
 
 # The words patients use for signs, symptoms and tests, mapped to the clinical words

@@ -83,6 +83,9 @@ def test_plain_clinical_words_reach_the_papers_wording() -> None:
     assert "antibody" in expanded and "elevated" in expanded
     assert "effective" in synonyms.expand("Is it worth trying?").lower()
     assert "deaths" in synonyms.expand("Is this disease going to kill him?").lower()
+    # "Do I need X?" is answered by "X is not mandatory".
+    assert "mandatory" in synonyms.expand("Does he need a nerve biopsy?").lower()
+    assert "mandatory" in synonyms.expand("Is a biopsy required?").lower()
     # Its symptoms are its clinical features.
     assert "characteristics" in synonyms.expand("What symptoms does it cause?").lower()
     assert "characteristics" in synonyms.expand("What does it look like in clinic?").lower()
