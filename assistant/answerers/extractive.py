@@ -367,6 +367,7 @@ class ExtractiveAnswerer:
                 (c for c in fresh if id(c) in rank and provides(c.text, asked)), key=lambda c: -rank[id(c)]
             )
             eligible += [c for c in fitting[:2] if c not in eligible]
+            eligible = selection.keep_stronger(eligible, rank)  # what it adds, a primary may say
         if not eligible:
             return _Plan(part, scored, reason=None if said_before else REFUSAL)
         facet_ranks = self._facet_ranks(part, scored_passages(scored))

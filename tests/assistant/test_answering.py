@@ -290,6 +290,15 @@ def test_a_synthesis_question_also_searches_its_best_documents_findings(assistan
     assert findings and set(findings) <= retrieved
 
 
+def test_a_secondary_restatement_is_not_quoted_for_a_value_a_primary_source_gives(assistant) -> None:
+    """A sentence giving the duration asked for is always eligible; the AI-written seed's
+    "improvement in disability at 8-12 months in a meta-analysis of two studies" restates
+    the Cochrane review's pooled result, which is quoted."""
+    answer = assistant.ask("How long does the benefit of rituximab last?")
+    assert any(c.source_id == "lunn2016-cochrane" for c in answer.citations), answer.answer
+    assert not any(c.secondary and "8-12 months" in c.quote for c in answer.citations), answer.answer
+
+
 def test_a_superseded_review_answers_only_what_is_asked_of_it_and_says_it_is_superseded(assistant) -> None:
     """lunn2012-cochrane is marked ``superseded_by: lunn2016-cochrane`` in the corpus."""
     asked = assistant.ask("What did the Lunn 2012 Cochrane review conclude about rituximab?")
