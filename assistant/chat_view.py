@@ -25,6 +25,7 @@ from assistant.followup import Rewrite
 from assistant.render import (
     BOTTOM_LINE,
     GUIDELINES,
+    NO_PREMISE_EVIDENCE,
     PREMISE,
     RESEARCH,
     SOURCES,
@@ -151,13 +152,13 @@ def _indexed(answer: Answer, role: str) -> list[tuple[int, Citation]]:
 
 def _premise(answer: Answer, key: str) -> str:
     items = _indexed(answer, "premise")
-    if not items:
+    if not items and not (answer.premise and answer.citations):
         return ""
     assumes = f"<p>The question assumes: “{_e(answer.premise)}”</p>" if answer.premise else ""
     lines = "".join(f"<li>{_statement(c, i, key)}</li>" for i, c in items)
+    said = f"<ul>{lines}</ul>" if items else f"<p>{_e(NO_PREMISE_EVIDENCE)}</p>"
     return (
-        f'<section class="cw-premise" role="note"><p class="cw-kicker">{PREMISE}</p>'
-        f"{assumes}<ul>{lines}</ul></section>"
+        f'<section class="cw-premise" role="note"><p class="cw-kicker">{PREMISE}</p>{assumes}{said}</section>'
     )
 
 

@@ -10,6 +10,9 @@ from assistant.answer import REFUSAL, Answer, Citation
 BOTTOM_LINE = "Bottom line"
 PART_REFUSAL = "The indexed sources do not cover this part."
 PREMISE = "What the sources say about the premise"
+NO_PREMISE_EVIDENCE = (
+    "No retrieved passage speaks to this premise: the answer below neither confirms nor corrects it."
+)
 GUIDELINES = "From the Guidelines"
 RESEARCH = "From the Research"
 SOURCES = "Sources"
@@ -138,14 +141,15 @@ def part_refusal(reason: str) -> str:
 
 
 def render_premise(answer: Answer) -> str:
-    """The premise check: what the question assumes, then what the sources say about it."""
+    """The premise check: what the question assumes, then what the sources say about it,
+    or that they say nothing on it (so that the answer is not read as confirming it)."""
     items = [c for c in answer.citations if c.role == "premise"]
-    if not items:
+    if not items and not (answer.premise and answer.citations):
         return ""
     lines = [f"### {PREMISE}", ""]
     if answer.premise:
         lines += [f"*The question assumes: “{answer.premise}”*", ""]
-    lines += [_bullet(c) for c in items]
+    lines += [_bullet(c) for c in items] or [NO_PREMISE_EVIDENCE]
     return "\n".join(lines)
 
 

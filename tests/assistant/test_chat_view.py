@@ -12,6 +12,7 @@ from assistant.answer import REFUSAL, Claim, Draft, UnansweredPart, unanswered_p
 from assistant.chat_sources import legend_html, placeholder_html, sources_html
 from assistant.chat_view import answer_html, chat_texts, drafting_html, reveal_steps
 from assistant.evidence import LEGEND
+from assistant.render import NO_PREMISE_EVIDENCE, render_markdown
 from tests.assistant.chat_samples import SCRIPT_URL, make_answer, make_citation, make_refusal
 
 VOID = {"br", "hr", "img", "input", "meta", "link", "wbr"}
@@ -65,6 +66,19 @@ def test_the_premise_check_comes_first_then_the_bottom_line_then_the_evidence() 
         "Rituximab did not improve the primary outcome."
         in message.split("cw-bottom")[1].split("</section>")[0]
     )
+
+
+def test_a_premise_no_source_speaks_to_is_shown_with_that_said() -> None:
+    """The answer must not read as confirming a premise the sources say nothing on."""
+    full = make_answer()
+    without = make_answer(citations=[c for c in full.citations if c.role != "premise"], lead=[1])
+    message = answer_html(without)
+    assert "cw-premise" in message and "The question assumes:" in message
+    assert NO_PREMISE_EVIDENCE in message
+    assert message.index("cw-premise") < message.index("cw-bottom")
+    assert NO_PREMISE_EVIDENCE in render_markdown(without)
+    # With evidence on the premise, that evidence is shown instead.
+    assert NO_PREMISE_EVIDENCE not in answer_html(full) and NO_PREMISE_EVIDENCE not in render_markdown(full)
 
 
 def test_each_marker_is_a_button_whose_popover_holds_its_own_quote_badge_and_reference() -> None:
