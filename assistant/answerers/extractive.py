@@ -98,6 +98,13 @@ _RELATION = re.compile(
 _CONTRARY = re.compile(r"\b(?:atypical|non-?typical)\s+[\w-]+", re.I)
 _CONTRARY_STEMS = frozenset({"atyp", "non-typ", "nontyp"})
 
+# How much of a premise holds, and verbs linking its terms: no part of what it claims.
+_PREMISE_FRAME = re.compile(
+    r"mostly|mainly|usually|typically|generally|predominantly|largely|commonly|always|often|"
+    r"affects?|affected|influences?|involves?",
+    re.I,
+)
+
 # A treatment term that names a class of treatments rather than one ("immunotherapy",
 # "immune therapies", "chemotherapy").
 _CLASS_OF_TREATMENT = re.compile(r"(?:therapy|therapies|treatments?)$", re.I)
@@ -545,7 +552,14 @@ class ExtractiveAnswerer:
             if not scored or selection.support(scored, None) < self.min_support:
                 continue
             rank = selection.relevance(scored, self._question(query))
-            best = max(rank.values())
+            # A sentence on the premise speaks of what it asserts, not only of the condition
+            # it names or the verb that links them ("affected about half" is no evidence on
+            # "mostly affects young adults").
+            claim = self._claim_concepts(query)
+            scored = [c for c in scored if c.hits & claim] if claim else scored
+            if not scored:
+                continue
+            best = max(rank[id(c)] for c in scored)
             near = selection.keep_stronger([c for c in scored if rank[id(c)] >= best - PREMISE_MARGIN], rank)
             near = [c for c in near if not (c.secondary or c.superseded)] or near
             ordered = sorted(near, key=lambda c: -(rank[id(c)] + QUALIFIER_BONUS * _stance(premise, c.text)))
@@ -562,6 +576,21 @@ class ExtractiveAnswerer:
                 ):
                     chosen.append(caveat)
         return chosen[: PREMISE_CLAIMS + 1]
+
+    def _claim_concepts(self, premise: str) -> set[int]:
+        """Indices of the premise's concepts that carry its claim: not the condition it
+        names, nor a quantifier or a verb that links ("mostly affects")."""
+        idf, unseen = self.kb.idf
+        question_concepts = concepts(premise, self.kb.synonyms, idf, unseen)
+        named = [c.text for c in find_conditions(premise, self.kb.abbreviations)]
+        condition = concept_hits(" ".join(named), question_concepts) if named else frozenset()
+        return {
+            i
+            for i, c in enumerate(question_concepts)
+            if i not in condition
+            and not _PREMISE_FRAME.fullmatch(c.label)
+            and not _RELATION.fullmatch(c.label)
+        }
 
     def _refusal(self, part: str, scored: list[Candidate], asked: str | None) -> str | None:
         """Why this part cannot be answered (None when it can), in words that are true."""

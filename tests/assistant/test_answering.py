@@ -18,6 +18,7 @@ import pytest
 from assistant import Assistant, sentences
 from assistant.answer import REFUSAL, Answer
 from assistant.knowledge import KnowledgeBase
+from assistant.render import NO_PREMISE_EVIDENCE
 from ingest import Embedder, Settings, build_index
 
 ZORBEL = Path(__file__).resolve().parent.parent / "data" / "zorbel"
@@ -135,6 +136,16 @@ def with_document(tmp_path: Path, embedder: Embedder, document: str) -> tuple[As
     build_index(settings, corpus, embedder=embedder)
     knowledge = KnowledgeBase(settings, embedder)
     return Assistant(settings, knowledge), knowledge
+
+
+def test_a_premise_no_source_speaks_to_is_not_checked_with_sentences_on_something_else(zorbel) -> None:
+    """No Zorbel document mentions children: a sentence sharing only the condition, or the
+    word "affects", is no evidence on the premise, and the answer says the sources are silent."""
+    answer = ask(zorbel, "Since Zorbel syndrome mostly affects children, which tests are needed?")
+    assert answer.premise and "children" in answer.premise
+    assert not [c for c in answer.citations if c.role == "premise"], answer.answer
+    if not answer.refused:
+        assert NO_PREMISE_EVIDENCE in answer.answer
 
 
 def test_a_background_saying_what_is_unknown_is_not_quoted_as_an_answer(
