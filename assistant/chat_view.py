@@ -36,6 +36,7 @@ from assistant.render import (
     pubmed_url,
     removed_note,
     safe_url,
+    shows_premise,
 )
 
 if TYPE_CHECKING:
@@ -151,9 +152,9 @@ def _indexed(answer: Answer, role: str) -> list[tuple[int, Citation]]:
 
 
 def _premise(answer: Answer, key: str) -> str:
-    items = _indexed(answer, "premise")
-    if not items and not (answer.premise and answer.citations):
+    if not shows_premise(answer):
         return ""
+    items = _indexed(answer, "premise")
     assumes = f"<p>The question assumes: “{_e(answer.premise)}”</p>" if answer.premise else ""
     lines = "".join(f"<li>{_statement(c, i, key)}</li>" for i, c in items)
     said = f"<ul>{lines}</ul>" if items else f"<p>{_e(NO_PREMISE_EVIDENCE)}</p>"

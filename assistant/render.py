@@ -140,12 +140,19 @@ def part_refusal(reason: str) -> str:
     return f"{PART_REFUSAL} {rest}".strip()
 
 
+def shows_premise(answer: Answer) -> bool:
+    """True when the answer has a premise check to show: what the sources say about the
+    premise, or, for an answered question with a premise, that they say nothing on it
+    (so that the answer is not read as confirming it)."""
+    return any(c.role == "premise" for c in answer.citations) or bool(answer.premise and answer.citations)
+
+
 def render_premise(answer: Answer) -> str:
-    """The premise check: what the question assumes, then what the sources say about it,
-    or that they say nothing on it (so that the answer is not read as confirming it)."""
-    items = [c for c in answer.citations if c.role == "premise"]
-    if not items and not (answer.premise and answer.citations):
+    """The premise check: what the question assumes, then what the sources say about it
+    or that they say nothing on it (``shows_premise``)."""
+    if not shows_premise(answer):
         return ""
+    items = [c for c in answer.citations if c.role == "premise"]
     lines = [f"### {PREMISE}", ""]
     if answer.premise:
         lines += [f"*The question assumes: “{answer.premise}”*", ""]

@@ -293,6 +293,12 @@ def telling_concepts(candidates: list[Candidate]) -> set[int]:
     return {i for i in mentioned if focus[i] > 0 and focus[i] >= TELLING_SHARE * top}
 
 
+def outdated(c: Candidate, quoted: set[str], named: frozenset[str] = frozenset()) -> bool:
+    """True when ``c`` comes from an earlier version of a review whose update is among the
+    ``quoted`` sources: it says no more, unless the question names it (``named``)."""
+    return c.passage.source.id not in named and c.passage.source.superseded_by in quoted
+
+
 def choose_evidence(
     eligible: list[Candidate],
     rank: dict[int, float],
@@ -321,12 +327,7 @@ def choose_evidence(
         if (
             per_source.get(source, 0) >= MAX_PER_SOURCE
             or any(same_claim(best, t) for t in taken)
-            # An earlier version of a review says no more once its update is quoted,
-            # unless the question names it.
-            or (
-                source not in named
-                and best.passage.source.superseded_by in {t.passage.source.id for t in taken}
-            )
+            or outdated(best, {t.passage.source.id for t in taken}, named)
         ):
             continue
         picked.append(best)

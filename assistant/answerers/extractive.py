@@ -98,10 +98,10 @@ _RELATION = re.compile(
 _CONTRARY = re.compile(r"\b(?:atypical|non-?typical)\s+[\w-]+", re.I)
 _CONTRARY_STEMS = frozenset({"atyp", "non-typ", "nontyp"})
 
-# How much of a premise holds, and verbs linking its terms: no part of what it claims.
+# How much of a premise holds, and verbs linking its terms beyond ``_RELATION``: no part
+# of what it claims.
 _PREMISE_FRAME = re.compile(
-    r"mostly|mainly|usually|typically|generally|predominantly|largely|commonly|always|often|"
-    r"affects?|affected|influences?|involves?",
+    r"mostly|mainly|usually|typically|generally|predominantly|largely|commonly|always|influences?|involves?",
     re.I,
 )
 
@@ -441,9 +441,7 @@ class ExtractiveAnswerer:
         question is exempt: its bottom line may
         rightly be general ("How do I counsel ... about the outlook?")."""
         idf, _ = self.kb.idf
-        question_concepts = concepts(part, self.kb.synonyms, idf, UNSEEN_WEIGHT)
-        named = [c.text for c in find_conditions(part, self.kb.abbreviations)]
-        condition = concept_hits(" ".join(named), question_concepts) if named else frozenset()
+        question_concepts, named, condition = self._condition_concepts(part)
         if not condition or kind_of(part) or _SYNTHESIS.search(part):
             return None
         found = mentioned(question_concepts, scored)
@@ -467,14 +465,10 @@ class ExtractiveAnswerer:
         more = selection.choose_evidence(
             pool, plan.rank, [*taken, *covered], limit - len(covered), plan.named
         )
-        # An earlier version of a review says no more once its update is quoted, whichever
-        # came first (a facet's sentence may come from it before the update is chosen).
+        # Whichever came first: a facet's sentence may come from an earlier review before
+        # its update is chosen.
         quoted = {c.passage.source.id for c in [*taken, *covered, *more]}
-        return [
-            c
-            for c in [*covered, *more]
-            if c.passage.source.id in plan.named or c.passage.source.superseded_by not in quoted
-        ]
+        return [c for c in [*covered, *more] if not selection.outdated(c, quoted, plan.named)]
 
     def _verdict(self, plan: _Plan, taken: list[Candidate]) -> list[Candidate]:
         """For a yes-no question whose bottom line is a finding, what the authors of that
@@ -577,13 +571,19 @@ class ExtractiveAnswerer:
                     chosen.append(caveat)
         return chosen[: PREMISE_CLAIMS + 1]
 
+    def _condition_concepts(self, text: str) -> tuple[list[Concept], list[str], frozenset[int]]:
+        """The concepts of ``text``, the conditions it names, and the indices of the
+        concepts that name them."""
+        idf, _ = self.kb.idf
+        question_concepts = concepts(text, self.kb.synonyms, idf, UNSEEN_WEIGHT)
+        named = [c.text for c in find_conditions(text, self.kb.abbreviations)]
+        condition = concept_hits(" ".join(named), question_concepts) if named else frozenset()
+        return question_concepts, named, condition
+
     def _claim_concepts(self, premise: str) -> set[int]:
         """Indices of the premise's concepts that carry its claim: not the condition it
         names, nor a quantifier or a verb that links ("mostly affects")."""
-        idf, unseen = self.kb.idf
-        question_concepts = concepts(premise, self.kb.synonyms, idf, unseen)
-        named = [c.text for c in find_conditions(premise, self.kb.abbreviations)]
-        condition = concept_hits(" ".join(named), question_concepts) if named else frozenset()
+        question_concepts, _, condition = self._condition_concepts(premise)
         return {
             i
             for i, c in enumerate(question_concepts)

@@ -54,6 +54,11 @@ def candidate(
     )
 
 
+def ai_answer(text: str, vector: tuple[float, ...] = (1.0, 0.0, 0.0)) -> Candidate:
+    """A sentence of an AI-written answer: a secondary source, the lowest evidence level."""
+    return candidate(text, doc="ai", study_type="secondary", vector=vector, strength=0)
+
+
 def test_support_is_the_best_score_among_quotable_sentences_giving_the_value_asked() -> None:
     weak = candidate("Rituximab was studied.", similarity=0.25, hits=frozenset({0, 1}))
     wordy = candidate("Rituximab helped some patients.", similarity=0.7)
@@ -76,20 +81,8 @@ def test_the_same_claim_from_a_weaker_source_is_dropped() -> None:
 
 def test_secondary_text_close_to_a_primary_sentence_is_dropped() -> None:
     primary = candidate("Pooled trials suggested benefit, with low certainty.", vector=(1.0, 0.1, 0.0))
-    secondary = candidate(
-        "A meta-analysis showed benefit.",
-        doc="ai",
-        study_type="secondary",
-        vector=(1.0, 0.2, 0.0),
-        strength=0,
-    )
-    unrelated = candidate(
-        "It was first described in 1980.",
-        doc="ai",
-        study_type="secondary",
-        vector=(0.0, 0.0, 1.0),
-        strength=0,
-    )
+    secondary = ai_answer("A meta-analysis showed benefit.", vector=(1.0, 0.2, 0.0))
+    unrelated = ai_answer("It was first described in 1980.", vector=(0.0, 0.0, 1.0))
     rank = {id(c): 0.5 for c in (primary, secondary, unrelated)}
     assert selection.keep_stronger([primary, secondary, unrelated], rank) == [primary, unrelated]
 
@@ -123,26 +116,14 @@ def test_secondary_text_stating_a_primary_sentence_s_figures_in_other_words_is_d
     """Far apart in meaning (cosine 0), but every figure of the secondary sentence is the
     primary one's: a restatement. One shared figure is a coincidence."""
     primary = candidate("Pooling the two trials suggested improved disability at 8 to 12 months.")
-    restated = candidate(
-        "A meta-analysis showed improvement at 8-12 months.",
-        doc="ai",
-        study_type="secondary",
-        vector=(0.0, 0.0, 1.0),
-        strength=0,
-    )
-    other = candidate(
-        "Half of the patients improved within 12 months of onset.",
-        doc="ai",
-        study_type="secondary",
-        vector=(0.0, 1.0, 0.0),
-        strength=0,
-    )
+    restated = ai_answer("A meta-analysis showed improvement at 8-12 months.", vector=(0.0, 0.0, 1.0))
+    other = ai_answer("Half of the patients improved within 12 months of onset.", vector=(0.0, 1.0, 0.0))
     rank = {id(c): 0.5 for c in (primary, restated, other)}
     assert selection.keep_stronger([primary, restated, other], rank) == [primary, other]
 
 
 def test_the_bottom_line_prefers_a_primary_source_among_the_most_likely() -> None:
-    secondary = candidate("Rituximab helps.", doc="ai", study_type="secondary", strength=0)
+    secondary = ai_answer("Rituximab helps.")
     trial = candidate("Rituximab did not improve the primary outcome.", vector=(0.0, 1.0, 0.0))
     far = candidate("Rituximab was well tolerated.", doc="cohort", vector=(0.0, 0.0, 1.0))
     rank = {id(secondary): 0.80, id(trial): 0.70, id(far): 0.30}
@@ -212,7 +193,7 @@ def test_a_superseded_review_does_not_lead_and_gives_way_to_the_same_claim_elsew
     rank[id(same)] = 0.5
     assert selection.keep_stronger([old, same], rank) == [same]  # weaker evidence, but current
     # A secondary source saying the same as only a superseded one: the claim is kept once.
-    ai = candidate("No treatment is supported by trials.", doc="ai", study_type="secondary", strength=0)
+    ai = ai_answer("No treatment is supported by trials.")
     rank[id(ai)] = 0.5
     assert len(selection.keep_stronger([old, ai], rank)) == 1
 
