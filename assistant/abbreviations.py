@@ -90,6 +90,21 @@ INTENTS: tuple[tuple[str, ...], ...] = (
     ("sensitivity", "sensitive", "pick up", "picks up", "detects"),
     ("onset", "starts", "begins", "began"),
     ("elevated", "raised"),
+    # A level that falls is a level lowered, reduced or decreased.
+    (
+        "lowered",
+        "reduced",
+        "decreased",
+        "fall",
+        "falls",
+        "fell",
+        "drop",
+        "drops",
+        "dropped",
+        "decline",
+        "declines",
+        "go down",
+    ),
     (
         "deaths",
         "death",

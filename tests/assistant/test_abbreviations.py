@@ -86,6 +86,8 @@ def test_plain_clinical_words_reach_the_papers_wording() -> None:
     # "Do I need X?" is answered by "X is not mandatory".
     assert "mandatory" in synonyms.expand("Does he need a nerve biopsy?").lower()
     assert "mandatory" in synonyms.expand("Is a biopsy required?").lower()
+    # A level that falls is a level lowered.
+    assert "lowered" in synonyms.expand("Does the titre fall after treatment?").lower()
     # Its symptoms are its clinical features.
     assert "characteristics" in synonyms.expand("What symptoms does it cause?").lower()
     assert "characteristics" in synonyms.expand("What does it look like in clinic?").lower()
