@@ -120,7 +120,7 @@ INTENTS: tuple[tuple[str, ...], ...] = (
         "lifespan",
     ),
     ("prevalence", "proportion", "frequency", "percentage", "how common", "how frequent", "how often"),
-    ("prognosis", "long-term outcome", "outlook", "course"),
+    ("prognosis", "long-term outcome", "outlook", "course", "natural history"),
     ("adverse events", "side effects", "safety", "harms", "toxicity"),
     (
         "characteristics",

@@ -83,7 +83,14 @@ _BOUNDARY = frozenset(
     affecting getting looking developing responding comparing increasing decreasing reducing preventing
     predicting considering confirming excluding ruling skipping suspecting detecting screening
     investigating evaluating assessing monitoring following testing distinguishing differentiating
-    mimicking resembling having starting stopping choosing interpreting counselling counseling""".split()
+    mimicking resembling having starting stopping choosing interpreting counselling counseling
+    suggest suggests suggesting indicate indicates indicating mean means signal signals point points
+    favour favours favor favors support supports define defines characterise characterises characterize
+    characterizes accompany accompanies precede precedes trigger triggers complicate complicates
+    underlie underlies explain explains separate separates identify identifies establish establishes
+    make makes become becomes turn turns transform transforms lead leads result results
+    out up down off over under into onto within beyond toward towards despite unlike via against
+    across per""".split()
 )
 _TOKEN = re.compile(r"[A-Za-zÀ-ÿ0-9][A-Za-zÀ-ÿ0-9'’-]*")
 _ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9-]{1,9}$")

@@ -81,7 +81,7 @@ _STOP = frozenset(
     was were what when where which who whom why will with would about any patient patients people someone tell me
     know known there's what's us we our you your much many often common going gonna get gets got
     conclude concluded say says said only he she him his her hers my mine really actually give gives giving
-    consider considered considers regarded""".split()
+    consider considered considers regarded suggest suggests suggestive indicate indicates indicative role""".split()
 )
 
 # Words that relate what a question asks about to its condition ("Is X effective in ...?",
@@ -111,9 +111,10 @@ _CLASS_OF_TREATMENT = re.compile(r"(?:therapy|therapies|treatments?)$", re.I)
 
 # Phrases that frame a question rather than name what it asks about: "over time" asks
 # how something changes, and a sentence saying "at the time of the review" does not answer it.
-# So does a qualifier of what is asked for: "the typical features" are the features.
+# So does a qualifier of what is asked for: "the typical features" are the features; and
+# "rule out", which asks whether a finding excludes the condition (no sentence says "rule").
 _FRAMING = re.compile(
-    r"\b(?:over time|in general|in practice|at all|these days|nowadays|right now|"
+    r"\b(?:over time|in general|in practice|at all|these days|nowadays|right now|rules? out|ruled out|"
     r"(?:typical|usual|main|key)(?= (?:clinical |presenting )?(?:features?|signs?|symptoms?|presentations?|characteristics)))\b",
     re.I,
 )

@@ -328,6 +328,15 @@ def test_framing_phrases_are_not_concepts_of_the_question() -> None:
     assert "give" not in [c.label for c in concepts("Should I give rituximab?", Synonyms(), {}, 5.0)]
     # "What does a biopsy show?" asks for findings: "show" stays.
     assert "show" in [c.label for c in concepts("What does a biopsy show?", Synonyms(), {}, 5.0)]
+    # "Which findings suggest X?" asks for the findings of X: a sentence saying the authors
+    # "suggested" something answers nothing; "the role of X" asks about X.
+    labels = [c.label for c in concepts("Which scan findings suggest gout?", Synonyms(), {}, 5.0)]
+    assert labels == ["scan", "findings", "gout"]
+    labels = [c.label for c in concepts("What is the role of colchicine in gout?", Synonyms(), {}, 5.0)]
+    assert labels == ["colchicine", "gout"]
+    # "rule out" asks whether a test excludes the condition: no sentence says "rule".
+    labels = [c.label for c in concepts("Does a normal urate rule out gout?", Synonyms(), {}, 5.0)]
+    assert labels == ["normal", "urate", "gout"]
 
 
 def test_supporting_sentences_must_mention_what_singles_the_question_out() -> None:

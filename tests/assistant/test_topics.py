@@ -79,6 +79,12 @@ def test_conditions_are_disease_nouns_with_their_modifiers() -> None:
     # a verb before the condition is not one of its modifiers
     found = [c.text.lower() for c in find_conditions("Does smoking worsen cardiac sarcoidosis?", {})]
     assert found == ["cardiac sarcoidosis"]
+    for question in (
+        "What chest CT findings suggest cardiac sarcoidosis?",
+        "Does a normal ECG rule out cardiac sarcoidosis?",
+        "Which echo patterns indicate cardiac sarcoidosis?",
+    ):
+        assert [c.text.lower() for c in find_conditions(question, {})] == ["cardiac sarcoidosis"], question
 
 
 @pytest.mark.parametrize(
