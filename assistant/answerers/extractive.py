@@ -127,6 +127,16 @@ class Concept:
     alternatives: tuple[tuple[str, ...], ...]  # each alternative as its stems
     weight: float
     label: str = ""
+    terms: tuple[str, ...] = ()  # the alternatives as written
+
+    def as_written(self, question: str) -> str:
+        """The concept in the question's own words ("nerve conduction", not the lexicon's
+        "NCS"), for a reason shown to the one who asked."""
+        for term in self.terms:
+            match = re.search(rf"(?<![\w-]){re.escape(term)}(?![\w-])", question, re.I)
+            if match:
+                return match.group(0)
+        return self.label
 
 
 def concepts(question: str, synonyms: Synonyms, idf: dict[str, float], unseen: float) -> list[Concept]:
@@ -153,7 +163,7 @@ def concepts(question: str, synonyms: Synonyms, idf: dict[str, float], unseen: f
         alternatives = tuple(st for t in terms if (st := stems(t)))
         if alternatives:
             weight = min(max(idf.get(s, min(unseen, UNSEEN_WEIGHT)) for s in alt) for alt in alternatives)
-            out.append(Concept(alternatives, weight, terms[0]))
+            out.append(Concept(alternatives, weight, terms[0], tuple(terms)))
     return out
 
 
@@ -454,7 +464,10 @@ class ExtractiveAnswerer:
             return None
         absent = [c for c in unfound if all(any(s not in idf for s in alt) for alt in c.alternatives)]
         where, missing = ("No source", absent[0]) if absent else ("No passage found for it", unfound[0])
-        return f"{REFUSAL} {where} mentions {missing.label!r}; the closest passages speak of {named[0]} in general."
+        return (
+            f"{REFUSAL} {where} mentions {missing.as_written(part)!r}; "
+            f"the closest passages speak of {named[0]} in general."
+        )
 
     def _evidence(self, plan: _Plan, limit: int, taken: list[Candidate]) -> list[Candidate]:
         """Up to ``limit`` sentences supporting one part's bottom line: the likeliest on each
@@ -622,9 +635,8 @@ class ExtractiveAnswerer:
         question_concepts = concepts(part, self.kb.synonyms, idf, unseen)
         found = mentioned(question_concepts, scored)
         top = max((c.weight for c in question_concepts), default=0.0)
-        return [c.label for i, c in enumerate(question_concepts) if i not in found and c.weight >= 0.8 * top][
-            :2
-        ]
+        missing = [c for i, c in enumerate(question_concepts) if i not in found and c.weight >= 0.8 * top]
+        return [c.as_written(part) for c in missing[:2]]
 
     def _claim(self, c: Candidate, role: Role, part: int) -> Claim:
         statement = statement_from_quote(c.text, strip_markers=c.passage.source.has_markers)

@@ -435,3 +435,12 @@ def test_a_refusal_never_says_a_word_is_unmentioned_when_a_passage_has_it_hyphen
         assert "interferon" not in (answer.refusal_reason or "").lower()
     else:
         assert any("interferon-alpha" in c.quote for c in answer.citations)
+
+
+def test_a_refusal_names_what_is_missing_in_the_question_s_own_words(assistant) -> None:
+    """The lexicon groups "nerve conduction" with "NCS"; no source mentions either. The
+    reason says so in the words asked ('NCS' was named before), and a verb before the
+    condition ("suggest anti-MAG neuropathy") is no condition of its own."""
+    answer = assistant.ask("What nerve conduction findings suggest anti-MAG neuropathy?")
+    assert answer.refused and answer.citations == []
+    assert "No source mentions 'nerve conduction'" in (answer.refusal_reason or ""), answer.refusal_reason
