@@ -90,7 +90,7 @@ _BOUNDARY = frozenset(
     underlie underlies explain explains separate separates identify identifies establish establishes
     make makes become becomes turn turns transform transforms lead leads result results
     out up down off over under into onto within beyond toward towards despite unlike via against
-    across per""".split()
+    across per many few several measure measures measuring""".split()
 )
 _TOKEN = re.compile(r"[A-Za-zÀ-ÿ0-9][A-Za-zÀ-ÿ0-9'’-]*")
 _ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9-]{1,9}$")

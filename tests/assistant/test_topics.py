@@ -83,6 +83,8 @@ def test_conditions_are_disease_nouns_with_their_modifiers() -> None:
         "What chest CT findings suggest cardiac sarcoidosis?",
         "Does a normal ECG rule out cardiac sarcoidosis?",
         "Which echo patterns indicate cardiac sarcoidosis?",
+        "Do many patients have cardiac sarcoidosis?",
+        "Can MRI measure cardiac sarcoidosis activity?",
     ):
         assert [c.text.lower() for c in find_conditions(question, {})] == ["cardiac sarcoidosis"], question
 
