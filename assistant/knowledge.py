@@ -21,6 +21,10 @@ from ingest.store import ExactSearch, describe_store, get_collection, is_writabl
 
 logger = logging.getLogger(__name__)
 
+# A secondary sentence is checked against this many of its nearest primary sentences for
+# a restatement of it (``KnowledgeBase.primary_restatements``).
+RESTATEMENT_CANDIDATES = 15
+
 
 class KnowledgeBase:
     """Read access to one index generation; load once, share between requests."""
@@ -251,6 +255,54 @@ class KnowledgeBase:
         except Exception as exc:
             raise StoreError(f"vector search failed at {describe_store(self.settings)}: {exc}") from exc
         return [self.row_of[i] for i in result["ids"][0] if i in self.row_of]
+
+    @cached_property
+    def _sentence_owners(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per stored sentence vector: the row of its chunk, and whether it is from a
+        primary, current source (neither secondary nor superseded)."""
+        rows = np.repeat(np.arange(len(self.chunks)), [len(c.sentences) for c in self.chunks])
+        primary = np.array(
+            [not (s.is_secondary or s.superseded_by) for s in (self.sources[c.doc_id] for c in self.chunks)],
+            dtype=bool,
+        )
+        return rows, primary[rows]
+
+    def primary_restatement(self, row: int, quote: str) -> tuple[int, int, int] | None:
+        """Where a primary source says what ``quote``, a sentence of the secondary chunk at
+        ``row``, says: (row, start, end) of that sentence in its document, or None.
+
+        Among the quote's ``RESTATEMENT_CANDIDATES`` nearest primary sentences anywhere in
+        the corpus, one that is the same claim (as close and as worded as
+        ``selection.same_claim`` asks) or that states every figure of it (two or more:
+        ``selection.restates``). A secondary source is quoted only for what no primary
+        source states."""
+        from assistant.selection import REDUNDANCY, SAME_WORDS, restates, word_overlap
+        from assistant.sentences import trailing_marker
+
+        chunk = self.chunks[row]
+        text = self.texts[chunk.doc_id]
+        at = [i for i, (s, e) in enumerate(chunk.sentences) if quote.strip() in text[s:e]]
+        owners, primary = self._sentence_owners
+        if not at or not primary.any():
+            return None
+        start, end = chunk.sentences[at[0]]
+        sentence = text[start:end]
+        if self.sources[chunk.doc_id].has_markers:  # "... of two studies 2, 3." states no 2 or 3
+            sentence = sentence[: trailing_marker(sentence)]
+        scores = np.asarray(self.sentence_vectors @ self.sentence_matrix(row)[at[0]], dtype=np.float32)
+        scores[~primary] = -np.inf
+        k = min(RESTATEMENT_CANDIDATES, int(primary.sum()))
+        nearest = np.argpartition(-scores, k - 1)[:k]
+        for i in sorted(nearest, key=lambda i: -scores[i]):
+            other_row = int(owners[i])
+            other = self.chunks[other_row]
+            o_start, o_end = other.sentences[int(i) - self.sentence_rows[other_row]]
+            said = self.texts[other.doc_id][o_start:o_end]
+            similarity = float(scores[i])
+            same = similarity > REDUNDANCY and word_overlap(said, sentence) >= SAME_WORDS
+            if same or restates(said, sentence, similarity, overlap=1.0):
+                return other_row, o_start, o_end
+        return None
 
     def lexical(self, query: str, k: int) -> list[int]:
         """Rows of the ``k`` best chunks by BM25."""

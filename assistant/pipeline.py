@@ -11,11 +11,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from assistant.answer import REFUSAL, Answer, Claim, Draft, DroppedClaim, unanswered_parts
 from assistant.answerers import Features, get_answerer
+from assistant.answerers.extractive import clean_span
 from assistant.audit import write_audit_line
 from assistant.citations import CheckedClaim, check_claims, normalise, number_sources, to_citations
 from assistant.facets import facets, kind_of
@@ -206,6 +208,8 @@ class Assistant:
     def check_step(self, state: dict[str, Any]) -> Answer:
         """Step 3: check every claim's quote and statement, number the sources, render."""
         draft, passages = state["draft"], state["passages"]
+        if self.features.evidence_order:
+            draft, passages = self._prefer_primary(draft, passages)
         checked, dropped = check_claims(draft.claims, passages)
         checked, unsupported = self._check_statements(checked)
         dropped = [*draft.dropped, *dropped, *unsupported]
@@ -245,6 +249,47 @@ class Assistant:
         if self.settings.audit_log:
             write_audit_line(self.settings.audit_log, answer)
         return answer
+
+    def _prefer_primary(self, draft: Draft, passages: list[Passage]) -> tuple[Draft, list[Passage]]:
+        """The draft with each claim quoting a secondary source replaced by the primary
+        sentence that says the same, wherever in the corpus it is
+        (``KnowledgeBase.primary_restatement``), and the passages with that sentence's chunk.
+
+        A secondary source is quoted only for what no primary source states; the
+        answerer can prefer a primary sentence only among those it retrieved. Already
+        quoted, the primary sentence is not quoted twice: it takes over the secondary
+        claim's place in the bottom line."""
+        by_id = {p.chunk_id: p for p in passages}
+        quoted = {normalise(c.quote): i for i, c in enumerate(draft.claims)}
+        claims: list[Claim | None] = list(draft.claims)
+        added: dict[str, Passage] = {}
+        for i, claim in enumerate(draft.claims):
+            passage = by_id.get(claim.chunk_id)
+            if passage is None or not passage.source.is_secondary:
+                continue
+            found = self.kb.primary_restatement(passage.row, claim.quote)
+            if found is None:
+                continue
+            row, start, end = found
+            primary = self.kb.passage(row)
+            text = self.kb.texts[primary.source.id]
+            start, end = clean_span(text, start, end, strip_markers=primary.source.has_markers)
+            quote = text[start:end]
+            statement = statement_from_quote(quote, strip_markers=primary.source.has_markers)
+            before = quoted.get(normalise(quote))
+            if before is None:
+                claims[i] = Claim(statement, quote, primary.chunk_id, role=claim.role, part=claim.part)
+                quoted[normalise(quote)] = i
+                added.setdefault(primary.chunk_id, primary)
+                continue
+            claims[i] = None
+            earlier = claims[before]
+            if earlier is not None and claim.role == "lead" and earlier.role == "evidence":
+                claims[before] = replace(earlier, role="lead", part=claim.part)
+        if not added and all(c is not None for c in claims):
+            return draft, passages
+        kept = tuple(c for c in claims if c is not None)
+        return replace(draft, claims=kept), [*passages, *(p for k, p in added.items() if k not in by_id)]
 
     def _check_statements(
         self, checked: list[CheckedClaim]

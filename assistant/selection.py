@@ -169,10 +169,17 @@ def covers(primary: Candidate, secondary: Candidate) -> bool:
     meaning, or stating every figure of it (two or more: "improvement in disability at
     8-12 months in a meta-analysis of two studies" restates "pooling the two trials
     suggested improved disability at 8 to 12 months")."""
-    if float(primary.vector @ secondary.vector) > SECONDARY_OVERLAP:
+    return restates(primary.text, secondary.text, float(primary.vector @ secondary.vector))
+
+
+def restates(primary: str, secondary: str, similarity: float, overlap: float = SECONDARY_OVERLAP) -> bool:
+    """True when the ``primary`` sentence says what the ``secondary`` one does, given
+    their cosine ``similarity``: closer than ``overlap``, or stating every figure of it
+    (two or more)."""
+    if similarity > overlap:
         return True
-    figures = sentences.figures(secondary.text)
-    return len(figures) >= 2 and figures <= sentences.figures(primary.text)
+    figures = sentences.figures(secondary)
+    return len(figures) >= 2 and figures <= sentences.figures(primary)
 
 
 def keep_stronger(candidates: list[Candidate], rank: dict[int, float]) -> list[Candidate]:

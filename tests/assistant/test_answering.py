@@ -444,3 +444,43 @@ def test_a_refusal_names_what_is_missing_in_the_question_s_own_words(assistant) 
     answer = assistant.ask("What nerve conduction findings suggest anti-MAG neuropathy?")
     assert answer.refused and answer.citations == []
     assert "No source mentions 'nerve conduction'" in (answer.refusal_reason or ""), answer.refusal_reason
+
+
+def _draft_state(assistant, chunk_prefix: str, quote: str, role: str = "lead") -> dict:
+    """A pipeline state whose draft claims ``quote`` from the chunk whose id starts with
+    ``chunk_prefix`` and holds it, as an answerer could have written it."""
+    from assistant.answer import Claim, Draft
+
+    rows = [i for i, c in enumerate(assistant.kb.chunks) if c.id.startswith(chunk_prefix) and quote in c.text]
+    passage = assistant.kb.passage(rows[0])
+    claim = Claim(quote, quote, passage.chunk_id, role=role)
+    return {
+        "question": "q",
+        "draft": Draft(claims=(claim,)),
+        "passages": [passage],
+        "t0": 0.0,
+        "t_retrieve": 0.0,
+    }
+
+
+def test_a_secondary_claim_a_primary_source_restates_quotes_the_primary_source(assistant) -> None:
+    """The AI-written seed says 'improvement in disability at 8-12 months in a meta-analysis
+    of two studies'; the Cochrane review, which the answerer had not retrieved, says
+    'pooling the two rituximab trials suggested improved disability at 8 to 12 months, but
+    the certainty of this evidence was low'. The bottom line quotes the review."""
+    quote = (
+        "Rituximab, an anti-B-cell monoclonal antibody, has shown improvement in disability at 8-12 months"
+    )
+    answer = assistant.check_step(_draft_state(assistant, "seed-droracle-research", quote))
+    assert [c.source_id for c in answer.lead_citations] == ["lunn2016-cochrane"]
+    assert "certainty of this evidence was low" in answer.lead_citations[0].quote
+    assert not any(c.secondary for c in answer.citations)
+    text = assistant.kb.texts["lunn2016-cochrane"]
+    assert all(text[c.start : c.end] == c.quote for c in answer.citations)
+    # A secondary fact no primary source states stays, labelled secondary.
+    alone = "Cytotoxic therapies are commonly used, although without an evidence base"
+    answer = assistant.check_step(_draft_state(assistant, "seed-droracle-research", alone, role="evidence"))
+    assert [(c.source_id, c.secondary) for c in answer.citations] == [("seed-droracle-research", True)]
+    # Asked through the whole pipeline, the bottom line is the review's.
+    answer = assistant.ask("What did a meta-analysis of the rituximab trials find in anti-MAG neuropathy?")
+    assert answer.lead_citations and not any(c.secondary for c in answer.lead_citations)

@@ -122,6 +122,17 @@ def test_secondary_text_stating_a_primary_sentence_s_figures_in_other_words_is_d
     assert selection.keep_stronger([primary, restated, other], rank) == [primary, other]
 
 
+def test_a_restatement_is_as_close_as_asked_or_states_every_figure() -> None:
+    """``restates`` serves the candidates (``covers``) and the whole corpus (where only
+    the same claim, or every figure, will do: ``overlap=1.0``)."""
+    primary = "Pooling the two trials suggested improved disability at 8 to 12 months."
+    assert selection.restates(primary, "Improvement at 8-12 months in a meta-analysis.", 0.1, overlap=1.0)
+    assert not selection.restates(primary, "Half improved within 12 months.", 0.1, overlap=1.0)
+    assert not selection.restates(primary, "Half improved within 6 to 12 months.", 0.1, overlap=1.0)
+    assert selection.restates(primary, "A meta-analysis showed benefit.", 0.75)
+    assert not selection.restates(primary, "A meta-analysis showed benefit.", 0.75, overlap=1.0)
+
+
 def test_the_bottom_line_prefers_a_primary_source_among_the_most_likely() -> None:
     secondary = ai_answer("Rituximab helps.")
     trial = candidate("Rituximab did not improve the primary outcome.", vector=(0.0, 1.0, 0.0))
