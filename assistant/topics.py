@@ -92,6 +92,8 @@ _BOUNDARY = frozenset(
     out up down off over under into onto within beyond toward towards despite unlike via against
     across per many few several measure measures measuring""".split()
 )
+# Words that end a condition's modifiers: no kind of what follows them.
+NOT_MODIFIERS = _BOUNDARY
 _TOKEN = re.compile(r"[A-Za-zÀ-ÿ0-9][A-Za-zÀ-ÿ0-9'’-]*")
 _ACRONYM = re.compile(r"^[A-Z][A-Za-z0-9-]{1,9}$")
 _WITHOUT = re.compile(r"\b(?:without|no|not|other than|except)\s+(?:an?\s+|any\s+)?([A-Za-z-]+)", re.I)

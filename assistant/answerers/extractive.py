@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import pairwise
 
 from assistant import selection, sentences
@@ -39,7 +40,7 @@ from assistant.questions import (
 )
 from assistant.ranker import Question
 from assistant.selection import Candidate
-from assistant.topics import find_conditions
+from assistant.topics import NOT_MODIFIERS, find_conditions
 
 # Weight of a question word the corpus never uses. Such a word is as often plain
 # language ("worth trying", "shaky") as an out-of-scope topic, so it is capped.
@@ -207,6 +208,46 @@ def concept_hits(
     return frozenset(
         i for i, c in enumerate(question_concepts) if any(set(alt) <= present for alt in c.alternatives)
     )
+
+
+def unsaid_kinds(question: str, question_concepts: list[Concept], idf: dict[str, float]) -> dict[int, str]:
+    """The one-word concepts that the question narrows with words no source uses, and
+    the kind it names: "a bone marrow biopsy" -> {biopsy: "bone marrow biopsy"}. A
+    sentence on a nerve biopsy mentions "biopsy" but not that kind of it."""
+    words = _ANY_CASE.findall(question)
+    single = {c.label for c in question_concepts if len(c.alternatives) == 1 and len(c.alternatives[0]) == 1}
+    out: dict[int, str] = {}
+    for i, concept in enumerate(question_concepts):
+        if len(concept.alternatives) != 1 or len(concept.alternatives[0]) != 1 or _unused(concept.label, idf):
+            continue
+        at = [k for k, w in enumerate(words) if w == concept.label]
+        if not at:
+            continue
+        start = at[0]
+        # a word of a term the lexicon names ("nerve conduction") is no modifier of its own
+        while (
+            start > 0
+            and words[start - 1] in single
+            and _narrows(words[start - 1])
+            and _unused(words[start - 1], idf)
+        ):
+            start -= 1
+        if start < at[0]:
+            out[i] = " ".join(words[start : at[0] + 1])
+    return out
+
+
+def _narrows(word: str) -> bool:
+    """True when ``word`` could narrow the noun after it: a lower-case word, not a verb
+    or function word that ends a condition's name (``topics.NOT_MODIFIERS``): "reconsider
+    lobectomy" is no kind of lobectomy, and an acronym ("PNP") is checked by the topic check."""
+    return word.islower() and word not in _STOP and word not in NOT_MODIFIERS
+
+
+def _unused(word: str, idf: dict[str, float]) -> bool:
+    """True when no corpus sentence uses ``word`` (a word of letters only)."""
+    found = stems(word)
+    return word.isalpha() and bool(found) and all(s not in idf for s in found)
 
 
 def mentioned(question_concepts: list[Concept], candidates: list[Candidate]) -> set[int]:
@@ -441,6 +482,25 @@ class ExtractiveAnswerer:
         groups = (next(iter(self.kb.synonyms.matches(t)), (t,))[0].lower() for t in found)
         return {g for g in groups if not _CLASS_OF_TREATMENT.search(g)}
 
+    def _unsaid_kinds(self, part: str, question_concepts: list[Concept]) -> dict[int, str]:
+        """``unsaid_kinds``, less a concept that with the word after it is a term the
+        sources use: in "a sural nerve biopsy", "sural" narrows the nerve biopsy that the
+        sources speak of, not a nerve of another kind."""
+        idf, _ = self.kb.idf
+        words = _ANY_CASE.findall(part)
+        kinds = {}
+        for i, kind in unsaid_kinds(part, question_concepts, idf).items():
+            head = words.index(question_concepts[i].label)
+            term = " ".join(words[head : head + 2]).lower()
+            if head + 1 == len(words) or term not in self._corpus_text:
+                kinds[i] = kind
+        return kinds
+
+    @cached_property
+    def _corpus_text(self) -> str:
+        """Every source's text, lower case and one space between words."""
+        return " ".join(" ".join(t.lower().split()) for t in self.kb.texts.values())
+
     def _only_the_condition(self, part: str, lead: list[Candidate], scored: list[Candidate]) -> str | None:
         """Why a bottom line that mentions nothing of the question but the condition it
         names (and words relating the two, ``_RELATION``) does not answer it, or None when
@@ -460,14 +520,20 @@ class ExtractiveAnswerer:
         unfound = [c for i, c in enumerate(question_concepts) if i not in condition | found | relation]
         if not unfound:
             return None
-        if any(concept_hits(c.text, question_concepts, word_parts=True) - condition - relation for c in lead):
+        hollow = self._unsaid_kinds(part, question_concepts)
+        said = condition | relation | set(hollow)
+        another_kind = any(concept_hits(c.text, question_concepts) & set(hollow) for c in lead)
+        if not another_kind and any(
+            concept_hits(c.text, question_concepts, word_parts=True) - said for c in lead
+        ):
             return None
-        absent = [c for c in unfound if all(any(s not in idf for s in alt) for alt in c.alternatives)]
-        where, missing = ("No source", absent[0]) if absent else ("No passage found for it", unfound[0])
-        return (
-            f"{REFUSAL} {where} mentions {missing.as_written(part)!r}; "
-            f"the closest passages speak of {named[0]} in general."
-        )
+        if hollow:  # "a bone marrow biopsy" is no biopsy the sources speak of
+            where, what = "No source", next(iter(hollow.values()))
+        else:
+            absent = [c for c in unfound if all(any(s not in idf for s in alt) for alt in c.alternatives)]
+            where, missing = ("No source", absent[0]) if absent else ("No passage found for it", unfound[0])
+            what = missing.as_written(part)
+        return f"{REFUSAL} {where} mentions {what!r}; the closest passages speak of {named[0]} in general."
 
     def _evidence(self, plan: _Plan, limit: int, taken: list[Candidate]) -> list[Candidate]:
         """Up to ``limit`` sentences supporting one part's bottom line: the likeliest on each

@@ -484,3 +484,12 @@ def test_a_secondary_claim_a_primary_source_restates_quotes_the_primary_source(a
     # Asked through the whole pipeline, the bottom line is the review's.
     answer = assistant.ask("What did a meta-analysis of the rituximab trials find in anti-MAG neuropathy?")
     assert answer.lead_citations and not any(c.secondary for c in answer.lead_citations)
+
+
+def test_a_kind_of_test_no_source_speaks_of_is_not_answered_with_another_kind(assistant) -> None:
+    """Two sources speak of nerve biopsy (rarely needed); none of a bone marrow biopsy.
+    'Nerve biopsy is rarely needed' once led the answer to the question below."""
+    answer = assistant.ask("Does every patient with anti-MAG neuropathy need a bone marrow biopsy?")
+    assert answer.refused and answer.citations == []
+    assert "No source mentions 'bone marrow biopsy'" in (answer.refusal_reason or ""), answer.refusal_reason
+    assert not assistant.ask("Does every patient with anti-MAG neuropathy need a nerve biopsy?").refused

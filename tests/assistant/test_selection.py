@@ -417,3 +417,18 @@ def test_an_atypical_phenotype_is_no_mention_of_the_phenotype_asked_about() -> N
     # Unless the question asks about atypical ones.
     atypical = concepts("Which atypical phenotypes of gout occur?", Synonyms(), {}, 5.0)
     assert len(concept_hits("Atypical phenotypes of gout include tophi.", atypical)) == 3
+
+
+def test_a_concept_narrowed_by_words_no_source_uses_names_another_kind() -> None:
+    from assistant.abbreviations import Synonyms
+    from assistant.answerers.extractive import concepts, unsaid_kinds
+
+    idf = {"nerv": 2.0, "biopsi": 3.0, "need": 2.5}
+    question = "Is a bone marrow biopsy needed?"
+    found = concepts(question, Synonyms(), idf, 5.0)
+    kinds = unsaid_kinds(question, found, idf)
+    assert {found[i].label: kind for i, kind in kinds.items()} == {"biopsy": "bone marrow biopsy"}
+    # A nerve biopsy is one the sources speak of; "sural" narrows the nerve, not the biopsy.
+    question = "Is a sural nerve biopsy needed?"
+    found = concepts(question, Synonyms(), idf, 5.0)
+    assert {found[i].label for i in unsaid_kinds(question, found, idf)} == {"nerve"}
