@@ -493,3 +493,11 @@ def test_a_kind_of_test_no_source_speaks_of_is_not_answered_with_another_kind(as
     assert answer.refused and answer.citations == []
     assert "No source mentions 'bone marrow biopsy'" in (answer.refusal_reason or ""), answer.refusal_reason
     assert not assistant.ask("Does every patient with anti-MAG neuropathy need a nerve biopsy?").refused
+
+
+def test_whether_it_can_be_cured_is_answered_with_what_treatment_achieves(assistant) -> None:
+    """No source says 'cured'; it was refused as 'No source mentions cured', though the
+    review says what immunotherapy achieves."""
+    answer = assistant.ask("Can anti-MAG neuropathy be cured?")
+    assert not answer.refused, answer.refusal_reason
+    assert not any(c.secondary for c in answer.lead_citations)
