@@ -61,6 +61,16 @@ RESEARCH: tuple[tuple[str, ...], ...] = (
     ),
     ("antibody", "Ab"),
     ("antibodies", "Abs"),
+    # Studies compare patients with controls: "in healthy people?" asks about them.
+    (
+        "controls",
+        "control subjects",
+        "healthy controls",
+        "healthy people",
+        "healthy individuals",
+        "healthy subjects",
+        "healthy volunteers",
+    ),
 )
 
 # Plain-language question words mapped to the words papers use for the same idea, so
