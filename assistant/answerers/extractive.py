@@ -444,7 +444,7 @@ class ExtractiveAnswerer:
                 counted=question.counted,
                 caveats=scored,
                 bonus={id(c): FACET_LEAD_WEIGHT * _best_facet(c, facet_ranks) for c in eligible},
-                avoid=other,
+                avoid=other | self._no_treatment(eligible, written),
                 named=question.named,
             )
         else:  # the likeliest sentence, whatever it says
@@ -474,6 +474,20 @@ class ExtractiveAnswerer:
         if not asked:
             return set()
         return {id(c) for c in candidates if (named := self._treatments(c.text)) and not named & asked}
+
+    def _no_treatment(self, candidates: list[Candidate], question: str) -> set[int]:
+        """The candidates (by ``id``) that name no treatment at all, when the question
+        names one and some candidate names it: "Is rituximab or IVIg better?" is not
+        answered by "titres above 10,000 BTU better predict the typical picture"."""
+        asked = self._treatments(question)
+        if not asked or not any(self._treatments(c.text) & asked for c in candidates):
+            return set()
+
+        def names_one(text: str) -> bool:
+            return any(kind == "treatment" for kind, _, _ in self.kb.term_kinds.find(text))
+
+        # A sentence of a rituximab trial is about rituximab, named or not.
+        return {id(c) for c in candidates if not (names_one(c.text) or names_one(c.passage.source.title))}
 
     def _treatments(self, text: str) -> set[str]:
         """The specific treatments ``text`` names (not a class such as "immunotherapy"),

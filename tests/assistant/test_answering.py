@@ -501,3 +501,14 @@ def test_whether_it_can_be_cured_is_answered_with_what_treatment_achieves(assist
     answer = assistant.ask("Can anti-MAG neuropathy be cured?")
     assert not answer.refused, answer.refusal_reason
     assert not any(c.secondary for c in answer.lead_citations)
+
+
+def test_a_question_naming_treatments_is_not_led_by_a_sentence_naming_none(assistant) -> None:
+    """'... titres above 10,000 BTU better predict the typical clinical picture' shares
+    'better' with the question and once led it."""
+    answer = assistant.ask("Is rituximab or IVIg the better choice in anti-MAG neuropathy?")
+    assert not answer.refused, answer.refusal_reason
+    kinds = assistant.kb.term_kinds
+    for c in answer.lead_citations:
+        title = assistant.kb.sources[c.source_id].title
+        assert any(k == "treatment" for k, _, _ in [*kinds.find(c.quote), *kinds.find(title)]), c.quote
