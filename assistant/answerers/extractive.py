@@ -82,7 +82,8 @@ _STOP = frozenset(
     was were what when where which who whom why will with would about any patient patients people someone tell me
     know known there's what's us we our you your much many often common going gonna get gets got
     conclude concluded say says said only he she him his her hers my mine really actually give gives giving
-    consider considered considers regarded suggest suggests suggestive indicate indicates indicative role""".split()
+    consider considered considers regarded suggest suggests suggestive indicate indicates indicative role
+    all every each""".split()
 )
 
 # Words that relate what a question asks about to its condition ("Is X effective in ...?",
