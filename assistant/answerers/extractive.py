@@ -484,8 +484,9 @@ class ExtractiveAnswerer:
         if not asked or not any(self._treatments(c.text) & asked for c in candidates):
             return set()
 
-        def names_one(text: str) -> bool:
-            return any(kind == "treatment" for kind, _, _ in self.kb.term_kinds.find(text))
+        def names_one(text: str) -> bool:  # "rituximab-treated patients" name rituximab
+            found = [*self.kb.term_kinds.find(text), *self.kb.term_kinds.find(text.replace("-", " "))]
+            return any(kind == "treatment" for kind, _, _ in found)
 
         # A sentence of a rituximab trial is about rituximab, named or not.
         return {id(c) for c in candidates if not (names_one(c.text) or names_one(c.passage.source.title))}

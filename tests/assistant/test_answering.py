@@ -512,3 +512,8 @@ def test_a_question_naming_treatments_is_not_led_by_a_sentence_naming_none(assis
     for c in answer.lead_citations:
         title = assistant.kb.sources[c.source_id].title
         assert any(k == "treatment" for k, _, _ in [*kinds.find(c.quote), *kinds.find(title)]), c.quote
+    # "rituximab-treated patients" name rituximab: the cohort's response rate is no
+    # sentence naming no treatment.
+    answer = assistant.ask("What did Svahn find about the response to rituximab?")
+    assert [c.source_id for c in answer.lead_citations] == ["svahn2018-antimag-202"]
+    assert "response" in answer.lead_citations[0].quote, answer.lead_citations[0].quote
