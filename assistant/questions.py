@@ -130,12 +130,22 @@ def asks_whether_to_treat(question: str, names_a_treatment: bool = False) -> boo
     return bool((names_a_treatment or _TREATMENT_WORD.search(question)) and _EFFICACY.search(question))
 
 
+# "Dose X correlate with Y?" is "Does X correlate with Y?" mistyped: "dose" followed, later,
+# by a verb in its bare form. "Dose adjustment in renal failure?" asks for a dose.
+_DOES_MISTYPED = re.compile(
+    r"^dose\s+(?!of\b|for\b|in\b|and\b|to\b)[^?]*\b(?:correlate|affect|improve|reduce|increase|decrease|"
+    r"predict|influence|cause|help|work|matter|differ|change|exist|lead|alter|prevent|protect|depend|"
+    r"relate|occur|vary|enhance|impair|worsen|benefit)\b",
+    re.I,
+)
+
+
 def is_yes_no(question: str) -> bool:
     """True when ``question`` (its last clause, after a title's colon) asks yes or no and
     has no question word."""
     clause = re.split(r"[:;—]|\s-\s|--", question.strip())[-1].strip(" '\"")
     clause = re.sub(r"^(?:and|or|but|so)\s+", "", clause, flags=re.I)
-    return bool(_YES_NO.match(clause)) and not _WH.search(question)
+    return bool(_YES_NO.match(clause) or _DOES_MISTYPED.match(clause)) and not _WH.search(question)
 
 
 def asked_type(question: str) -> str | None:

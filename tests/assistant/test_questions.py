@@ -46,6 +46,9 @@ from assistant.questions import asked_type, asks_whether_to_treat, provides, sta
         ("Does a single dosage form improve quality of life?", None),
         ("Is the lifetime prevalence of impetigo really increased?", None),
         ("Can you tell me the dose of rituximab?", "dose"),  # a request, not yes or no
+        # "Does" mistyped "Dose" is still a yes-no question; "Dose adjustment ...?" asks a dose.
+        ("Dose end-tidal CO2 measurement correlate with arterial CO2 in infants?", None),
+        ("Dose adjustment in renal failure?", "dose"),
         ("Is it effective, and how many patients improved?", "number"),
     ],
 )
