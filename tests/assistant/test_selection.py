@@ -348,6 +348,9 @@ def test_framing_phrases_are_not_concepts_of_the_question() -> None:
     # "Should every patient get X?" asks about X: "every patient be screened" is no answer.
     labels = [c.label for c in concepts("Should every patient get colchicine?", Synonyms(), {}, 5.0)]
     assert labels == ["colchicine"]
+    # Hedges frame the question: "still" and "possible" are no concepts.
+    labels = [c.label for c in concepts("Is there still a need for colchicine?", Synonyms(), {}, 5.0)]
+    assert labels == ["need", "colchicine"]
     # "rule out" asks whether a test excludes the condition: no sentence says "rule".
     labels = [c.label for c in concepts("Does a normal urate rule out gout?", Synonyms(), {}, 5.0)]
     assert labels == ["normal", "urate", "gout"]
