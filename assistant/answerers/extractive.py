@@ -383,7 +383,7 @@ class ExtractiveAnswerer:
         # for is read from the part as written.
         for written, part in zip(parts, resolve_parts(parts, self.kb.named_terms), strict=True):
             scored = self.candidates(f"{part} {premise}" if premise else part, passages, written=written)
-            plan = self._lead(part, scored, taken, written, premise=premise)
+            plan = self._lead(part, scored, taken, written, premise=premise, passages=passages)
             taken += plan.lead
             plans.append(plan)
         for i, plan in enumerate(plans):
@@ -410,10 +410,11 @@ class ExtractiveAnswerer:
         taken: list[Candidate],
         written: str,
         premise: str | None = None,
+        passages: list[Passage] | None = None,
     ) -> _Plan:
         """One part's bottom line, what its evidence is chosen from, or why it has none."""
         asked = asked_type(written)
-        reason = self._refusal(part, scored, asked)
+        reason = self._refusal(part, scored, asked, passages or scored_passages(scored))
         if reason:
             return _Plan(part, scored, reason=reason)
         question = self._question(part, written)
@@ -688,7 +689,9 @@ class ExtractiveAnswerer:
             and not _RELATION.fullmatch(c.label)
         }
 
-    def _refusal(self, part: str, scored: list[Candidate], asked: str | None) -> str | None:
+    def _refusal(
+        self, part: str, scored: list[Candidate], asked: str | None, passages: list[Passage]
+    ) -> str | None:
         """Why this part cannot be answered (None when it can), in words that are true."""
         if selection.support(scored, asked) >= self.min_support:
             return None
@@ -706,19 +709,30 @@ class ExtractiveAnswerer:
                 f"{REFUSAL} The passages that answer it most closely do not state {what[asked]}, "
                 "which the question asks for."
             )
-        missing = self._unmentioned(part, scored)
-        if missing:
-            return f"{REFUSAL} No retrieved passage mentions {', '.join(repr(m) for m in missing)}."
+        absent, unquotable = self._unmentioned(part, scored, passages)
+        if absent:
+            return f"{REFUSAL} No retrieved passage mentions {', '.join(repr(m) for m in absent)}."
+        if unquotable:  # in a study's aim ("To determine if ..."), a heading, a fragment
+            return (
+                f"{REFUSAL} The retrieved passages mention {', '.join(repr(m) for m in unquotable)} "
+                f"but state nothing quotable about {'them' if len(unquotable) > 1 else 'it'}."
+            )
         return REFUSAL
 
-    def _unmentioned(self, part: str, scored: list[Candidate]) -> list[str]:
-        """The question's rarest concepts that no candidate sentence mentions."""
+    def _unmentioned(
+        self, part: str, scored: list[Candidate], passages: list[Passage]
+    ) -> tuple[list[str], list[str]]:
+        """The question's rarest concepts that no candidate sentence mentions: those no
+        retrieved passage mentions at all, and those it mentions only outside the
+        sentences that could be quoted."""
         idf, unseen = self.kb.idf
         question_concepts = concepts(part, self.kb.synonyms, idf, unseen)
         found = mentioned(question_concepts, scored)
         top = max((c.weight for c in question_concepts), default=0.0)
-        missing = [c for i, c in enumerate(question_concepts) if i not in found and c.weight >= 0.8 * top]
-        return [c.as_written(part) for c in missing[:2]]
+        missing = [i for i, c in enumerate(question_concepts) if i not in found and c.weight >= 0.8 * top][:2]
+        in_text = set().union(*(concept_hits(p.text, question_concepts, word_parts=True) for p in passages))
+        written = [(i, question_concepts[i].as_written(part)) for i in missing]
+        return [w for i, w in written if i not in in_text], [w for i, w in written if i in in_text]
 
     def _claim(self, c: Candidate, role: Role, part: int) -> Claim:
         statement = statement_from_quote(c.text, strip_markers=c.passage.source.has_markers)

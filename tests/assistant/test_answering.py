@@ -517,3 +517,14 @@ def test_a_question_naming_treatments_is_not_led_by_a_sentence_naming_none(assis
     answer = assistant.ask("What did Svahn find about the response to rituximab?")
     assert [c.source_id for c in answer.lead_citations] == ["svahn2018-antimag-202"]
     assert "response" in answer.lead_citations[0].quote, answer.lead_citations[0].quote
+
+
+def test_a_refusal_does_not_say_no_passage_mentions_what_a_passage_mentions(assistant) -> None:
+    """The IWWM-8 summary says its panel met 'in London in August 2014', in a sentence that
+    describes the document and is never quoted. The refusal once said 'No retrieved passage
+    mentions 'London''."""
+    answer = assistant.ask("How warm is London in August?")
+    assert answer.refused
+    reason = answer.refusal_reason or ""
+    assert "No retrieved passage mentions" not in reason, reason
+    assert "mention 'London', 'August' but state nothing quotable" in reason, reason
