@@ -452,7 +452,7 @@ class ExtractiveAnswerer:
         else:  # the likeliest sentence, whatever it says
             lead = [max(eligible, key=lambda c: rank[id(c)])]
         # A question with a premise is answered premise first, whatever its bottom line.
-        general = None if premise else self._only_the_condition(written, lead, scored)
+        general = None if premise else self._only_the_condition(written, lead, scored, passages or [])
         if general:
             return _Plan(part, scored, reason=general)
         return _Plan(
@@ -518,7 +518,9 @@ class ExtractiveAnswerer:
         """Every source's text, lower case and one space between words."""
         return " ".join(" ".join(t.lower().split()) for t in self.kb.texts.values())
 
-    def _only_the_condition(self, part: str, lead: list[Candidate], scored: list[Candidate]) -> str | None:
+    def _only_the_condition(
+        self, part: str, lead: list[Candidate], scored: list[Candidate], passages: list[Passage]
+    ) -> str | None:
         """Why a bottom line that mentions nothing of the question but the condition it
         names (and words relating the two, ``_RELATION``) does not answer it, or None when
         it mentions more. "Can children get X?" answered with a sentence about X alone
@@ -550,6 +552,12 @@ class ExtractiveAnswerer:
             absent = [c for c in unfound if all(any(s not in idf for s in alt) for alt in c.alternatives)]
             where, missing = ("No source", absent[0]) if absent else ("No passage found for it", unfound[0])
             what = missing.as_written(part)
+            in_text = concept_hits(" ".join(p.text for p in passages), [missing], word_parts=True)
+            if not absent and in_text:  # only in a study's aim, a heading, a fragment
+                return (
+                    f"{REFUSAL} The passages found for it mention {what!r} but state nothing quotable "
+                    f"about it; the closest passages speak of {named[0]} in general."
+                )
         return f"{REFUSAL} {where} mentions {what!r}; the closest passages speak of {named[0]} in general."
 
     def _evidence(self, plan: _Plan, limit: int, taken: list[Candidate]) -> list[Candidate]:

@@ -528,3 +528,17 @@ def test_a_refusal_does_not_say_no_passage_mentions_what_a_passage_mentions(assi
     reason = answer.refusal_reason or ""
     assert "No retrieved passage mentions" not in reason, reason
     assert "mention 'London', 'August' but state nothing quotable" in reason, reason
+
+
+def test_the_only_the_condition_reason_is_true_of_the_passages_found(assistant) -> None:
+    """When no candidate sentence mentions what is asked but a passage found for it does
+    (in a sentence never quoted: a study's aim, a heading), the reason says so rather than
+    'No passage found for it mentions ...'."""
+    kb = assistant.kb
+    rows = [i for i, c in enumerate(kb.chunks) if "nerve biopsy" in c.text]
+    passages = [kb.passage(rows[0])]
+    question = "What does a nerve biopsy show in anti-MAG neuropathy?"
+    reason = assistant.answerer._only_the_condition(question, [], [], passages) or ""
+    assert "The passages found for it mention 'nerve' but state nothing quotable" in reason, reason
+    reason = assistant.answerer._only_the_condition(question, [], [], []) or ""
+    assert "No passage found for it mentions 'nerve'" in reason, reason
