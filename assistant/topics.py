@@ -92,6 +92,7 @@ _BOUNDARY = frozenset(
     out up down off over under into onto within beyond toward towards despite unlike via against
     across per many few several measure measures measuring""".split()
 )
+_PRONOUNS = frozenset({"i", "we", "you", "he", "she", "they"})
 # Words that end a condition's modifiers: no kind of what follows them.
 NOT_MODIFIERS = _BOUNDARY
 _TOKEN = re.compile(r"[A-Za-zÀ-ÿ0-9][A-Za-zÀ-ÿ0-9'’-]*")
@@ -371,8 +372,11 @@ def _phrase(tokens: list[str], head: int) -> Condition:
     """The condition around the head noun at ``tokens[head]``: up to two modifiers before
     it, and what follows "with", "due to", "induced by" ... after it."""
     before: list[str] = []
-    for token in reversed(tokens[max(0, head - 2) : head]):
-        if token.lower() in _BOUNDARY or token.lower().endswith("ly"):
+    for at in range(head - 1, max(0, head - 2) - 1, -1):
+        token = tokens[at]
+        # a word after a personal pronoun is its verb: "Can I pass X to my children?"
+        after_pronoun = at > 0 and tokens[at - 1].lower() in _PRONOUNS
+        if token.lower() in _BOUNDARY or token.lower().endswith("ly") or after_pronoun:
             break
         before.insert(0, token)
     after: list[str] = []

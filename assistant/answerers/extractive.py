@@ -83,7 +83,7 @@ _STOP = frozenset(
     know known there's what's us we our you your much many often common going gonna get gets got
     conclude concluded say says said only he she him his her hers my mine really actually give gives giving
     consider considered considers regarded suggest suggests suggestive indicate indicates indicative role
-    all every each still possible possibly""".split()
+    all every each still possible possibly done""".split()
 )
 
 # Words that relate what a question asks about to its condition ("Is X effective in ...?",

@@ -351,6 +351,8 @@ def test_framing_phrases_are_not_concepts_of_the_question() -> None:
     # Hedges frame the question: "still" and "possible" are no concepts.
     labels = [c.label for c in concepts("Is there still a need for colchicine?", Synonyms(), {}, 5.0)]
     assert labels == ["need", "colchicine"]
+    labels = [c.label for c in concepts("How is the urate test done?", Synonyms(), {}, 5.0)]
+    assert labels == ["urate", "test"]
     # "rule out" asks whether a test excludes the condition: no sentence says "rule".
     labels = [c.label for c in concepts("Does a normal urate rule out gout?", Synonyms(), {}, 5.0)]
     assert labels == ["normal", "urate", "gout"]

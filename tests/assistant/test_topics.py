@@ -85,6 +85,7 @@ def test_conditions_are_disease_nouns_with_their_modifiers() -> None:
         "Which echo patterns indicate cardiac sarcoidosis?",
         "Do many patients have cardiac sarcoidosis?",
         "Can MRI measure cardiac sarcoidosis activity?",
+        "Can I pass cardiac sarcoidosis to my children?",  # a verb after a pronoun
     ):
         assert [c.text.lower() for c in find_conditions(question, {})] == ["cardiac sarcoidosis"], question
 
