@@ -25,7 +25,9 @@ _ASKS = {
     "interval": re.compile(
         r"\b(interval|schedule)\b|\bhow (often|frequently)\b.*\b(give|given|repeat|repeated|infuse|infused|"
         r"administer\w*|dose|dosed|sessions?|cycles?|check|checked|test|tested|measure|measured|monitor|monitored|"
-        r"screen|screened|review|reviewed|follow(?:ed)?[- ]up)\b",
+        r"screen|screened|review|reviewed|follow(?:ed)?[- ]up)\b"
+        # "When should X be repeated?" asks when the next dose is due
+        r"|\bwhen\b[^?]*\b(?:repeat|repeated|re-?dos\w*|re-?treat\w*|given again)\b",
         re.I,
     ),
     "duration": re.compile(r"\b(how long|duration|for how many (weeks|months|years|days))\b", re.I),

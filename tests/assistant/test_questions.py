@@ -49,6 +49,8 @@ from assistant.questions import asked_type, asks_whether_to_treat, provides, sta
         # "Does" mistyped "Dose" is still a yes-no question; "Dose adjustment ...?" asks a dose.
         ("Dose end-tidal CO2 measurement correlate with arterial CO2 in infants?", None),
         ("Dose adjustment in renal failure?", "dose"),
+        ("When should rituximab be repeated?", "interval"),  # when the next dose is due
+        ("When should I treat?", None),
         ("Is it effective, and how many patients improved?", "number"),
     ],
 )
