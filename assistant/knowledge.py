@@ -267,42 +267,51 @@ class KnowledgeBase:
         )
         return rows, primary[rows]
 
-    def primary_restatement(self, row: int, quote: str) -> tuple[int, int, int] | None:
-        """Where a primary source says what ``quote``, a sentence of the secondary chunk at
-        ``row``, says: (row, start, end) of that sentence in its document, or None.
+    def primary_restatements(self, quotes: list[tuple[int, str]]) -> list[tuple[int, int, int] | None]:
+        """For each (row, quote), a sentence of the secondary chunk at ``row``: where a
+        primary source says what it says, as (row, start, end) of that sentence in its
+        document, or None.
 
         Among the quote's ``RESTATEMENT_CANDIDATES`` nearest primary sentences anywhere in
         the corpus, one that is the same claim (as close and as worded as
         ``selection.same_claim`` asks) or that states every figure of it (two or more:
         ``selection.restates``). A secondary source is quoted only for what no primary
-        source states."""
+        source states. One pass over the sentence vectors serves every quote."""
         from assistant.selection import REDUNDANCY, SAME_WORDS, restates, word_overlap
         from assistant.sentences import trailing_marker
 
-        chunk = self.chunks[row]
-        text = self.texts[chunk.doc_id]
-        at = [i for i, (s, e) in enumerate(chunk.sentences) if quote.strip() in text[s:e]]
         owners, primary = self._sentence_owners
-        if not at or not primary.any():
-            return None
-        start, end = chunk.sentences[at[0]]
-        sentence = text[start:end]
-        if self.sources[chunk.doc_id].has_markers:  # "... of two studies 2, 3." states no 2 or 3
-            sentence = sentence[: trailing_marker(sentence)]
-        scores = np.asarray(self.sentence_vectors @ self.sentence_matrix(row)[at[0]], dtype=np.float32)
+        found: list[tuple[int, int, int] | None] = [None] * len(quotes)
+        wanted: list[tuple[int, str, np.ndarray]] = []  # (index in quotes, sentence, its vector)
+        for n, (row, quote) in enumerate(quotes):
+            chunk = self.chunks[row]
+            text = self.texts[chunk.doc_id]
+            at = [i for i, (s, e) in enumerate(chunk.sentences) if quote.strip() in text[s:e]]
+            if at:
+                start, end = chunk.sentences[at[0]]
+                sentence = text[start:end]
+                if self.sources[chunk.doc_id].has_markers:  # "... two studies 2, 3." states no 2 or 3
+                    sentence = sentence[: trailing_marker(sentence)]
+                wanted.append((n, sentence, self.sentence_matrix(row)[at[0]]))
+        if not wanted or not primary.any():
+            return found
+        scores = np.asarray(self.sentence_vectors @ np.stack([v for _, _, v in wanted]).T, dtype=np.float32)
         scores[~primary] = -np.inf
         k = min(RESTATEMENT_CANDIDATES, int(primary.sum()))
-        nearest = np.argpartition(-scores, k - 1)[:k]
-        for i in sorted(nearest, key=lambda i: -scores[i]):
-            other_row = int(owners[i])
-            other = self.chunks[other_row]
-            o_start, o_end = other.sentences[int(i) - self.sentence_rows[other_row]]
-            said = self.texts[other.doc_id][o_start:o_end]
-            similarity = float(scores[i])
-            same = similarity > REDUNDANCY and word_overlap(said, sentence) >= SAME_WORDS
-            if same or restates(said, sentence, similarity, overlap=1.0):
-                return other_row, o_start, o_end
-        return None
+        for column, (n, sentence, _) in enumerate(wanted):
+            column_scores = scores[:, column]
+            nearest = np.argpartition(-column_scores, k - 1)[:k]
+            for i in sorted(nearest, key=lambda i: -column_scores[i]):
+                other_row = int(owners[i])
+                other = self.chunks[other_row]
+                o_start, o_end = other.sentences[int(i) - self.sentence_rows[other_row]]
+                said = self.texts[other.doc_id][o_start:o_end]
+                similarity = float(column_scores[i])
+                same = similarity > REDUNDANCY and word_overlap(said, sentence) >= SAME_WORDS
+                if same or restates(said, sentence, similarity, overlap=1.0):
+                    found[n] = (other_row, o_start, o_end)
+                    break
+        return found
 
     def lexical(self, query: str, k: int) -> list[int]:
         """Rows of the ``k`` best chunks by BM25."""

@@ -253,7 +253,7 @@ class Assistant:
     def _prefer_primary(self, draft: Draft, passages: list[Passage]) -> tuple[Draft, list[Passage]]:
         """The draft with each claim quoting a secondary source replaced by the primary
         sentence that says the same, wherever in the corpus it is
-        (``KnowledgeBase.primary_restatement``), and the passages with that sentence's chunk.
+        (``KnowledgeBase.primary_restatements``), and the passages with that sentence's chunk.
 
         A secondary source is quoted only for what no primary source states; the
         answerer can prefer a primary sentence only among those it retrieved. Already
@@ -263,13 +263,16 @@ class Assistant:
         quoted = {normalise(c.quote): i for i, c in enumerate(draft.claims)}
         claims: list[Claim | None] = list(draft.claims)
         added: dict[str, Passage] = {}
-        for i, claim in enumerate(draft.claims):
-            passage = by_id.get(claim.chunk_id)
-            if passage is None or not passage.source.is_secondary:
-                continue
-            found = self.kb.primary_restatement(passage.row, claim.quote)
+        secondary = [
+            (i, by_id[c.chunk_id].row, c.quote)
+            for i, c in enumerate(draft.claims)
+            if c.chunk_id in by_id and by_id[c.chunk_id].source.is_secondary
+        ]
+        restated = self.kb.primary_restatements([(row, quote) for _, row, quote in secondary])
+        for (i, _, _), found in zip(secondary, restated, strict=True):
             if found is None:
                 continue
+            claim = draft.claims[i]
             row, start, end = found
             primary = self.kb.passage(row)
             text = self.kb.texts[primary.source.id]
