@@ -273,11 +273,11 @@ class KnowledgeBase:
         document, or None.
 
         Among the quote's ``RESTATEMENT_CANDIDATES`` nearest primary sentences anywhere in
-        the corpus, one that is the same claim (as close and as worded as
-        ``selection.same_claim`` asks) or that states every figure of it (two or more:
+        the corpus, one that is the same claim (``selection.says_the_same``, as
+        ``selection.same_claim`` asks of candidates) or that states every figure of it (two or more:
         ``selection.restates``). A secondary source is quoted only for what no primary
         source states. One pass over the sentence vectors serves every quote."""
-        from assistant.selection import REDUNDANCY, SAME_WORDS, restates, word_overlap
+        from assistant.selection import restates, says_the_same
         from assistant.sentences import trailing_marker
 
         owners, primary = self._sentence_owners
@@ -307,8 +307,9 @@ class KnowledgeBase:
                 o_start, o_end = other.sentences[int(i) - self.sentence_rows[other_row]]
                 said = self.texts[other.doc_id][o_start:o_end]
                 similarity = float(column_scores[i])
-                same = similarity > REDUNDANCY and word_overlap(said, sentence) >= SAME_WORDS
-                if same or restates(said, sentence, similarity, overlap=1.0):
+                if says_the_same(said, sentence, similarity) or restates(
+                    said, sentence, similarity, overlap=1.0
+                ):
                     found[n] = (other_row, o_start, o_end)
                     break
         return found

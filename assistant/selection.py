@@ -151,11 +151,16 @@ def same_claim(a: Candidate, b: Candidate) -> bool:
     Both are needed: sentences written to one template ("In the X 2009 trial, ...") are
     alike in meaning whatever they report, and two wordings of one finding share few words.
     """
-    if normalise(a.text) == normalise(b.text):
+    return says_the_same(a.text, b.text, float(a.vector @ b.vector))
+
+
+def says_the_same(a: str, b: str, similarity: float) -> bool:
+    """``same_claim`` for two texts whose cosine ``similarity`` is known."""
+    if normalise(a) == normalise(b):
         return True
-    if sentences.figures(a.text) != sentences.figures(b.text):
+    if sentences.figures(a) != sentences.figures(b):
         return False  # one reports a value the other does not
-    return float(a.vector @ b.vector) > REDUNDANCY and word_overlap(a.text, b.text) >= SAME_WORDS
+    return similarity > REDUNDANCY and word_overlap(a, b) >= SAME_WORDS
 
 
 def word_overlap(a: str, b: str) -> float:
