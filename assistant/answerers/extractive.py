@@ -211,10 +211,17 @@ def concept_hits(
     )
 
 
-def unsaid_kinds(question: str, question_concepts: list[Concept], idf: dict[str, float]) -> dict[int, str]:
+def unsaid_kinds(
+    question: str,
+    question_concepts: list[Concept],
+    idf: dict[str, float],
+    is_term: Callable[[str], bool] = lambda _: False,
+) -> dict[int, str]:
     """The one-word concepts that the question narrows with words no source uses, and
     the kind it names: "a bone marrow biopsy" -> {biopsy: "bone marrow biopsy"}. A
-    sentence on a nerve biopsy mentions "biopsy" but not that kind of it."""
+    sentence on a nerve biopsy mentions "biopsy" but not that kind of it. Not a concept
+    that with the word after it is a term the sources use (``is_term``): in "a sural nerve
+    biopsy", "sural" narrows the nerve biopsy that the sources speak of."""
     words = _ANY_CASE.findall(question)
     single = {c.label for c in question_concepts if len(c.alternatives) == 1 and len(c.alternatives[0]) == 1}
     out: dict[int, str] = {}
@@ -233,7 +240,8 @@ def unsaid_kinds(question: str, question_concepts: list[Concept], idf: dict[str,
             and _unused(words[start - 1], idf)
         ):
             start -= 1
-        if start < at[0]:
+        followed = at[0] + 1 < len(words) and is_term(" ".join(words[at[0] : at[0] + 2]).lower())
+        if start < at[0] and not followed:
             out[i] = " ".join(words[start : at[0] + 1])
     return out
 
@@ -251,10 +259,10 @@ def _unused(word: str, idf: dict[str, float]) -> bool:
     return word.isalpha() and bool(found) and all(s not in idf for s in found)
 
 
-def mentioned(question_concepts: list[Concept], candidates: list[Candidate]) -> set[int]:
-    """Indices of the question's concepts that some candidate sentence mentions. Hyphenated
-    words count by their parts: "no passage mentions 'interferon'" must not be said of
-    passages that name interferon-alpha."""
+def mentioned(question_concepts: list[Concept], candidates: list[Candidate] | list[Passage]) -> set[int]:
+    """Indices of the question's concepts that some candidate sentence (or passage)
+    mentions. Hyphenated words count by their parts: "no passage mentions 'interferon'"
+    must not be said of passages that name interferon-alpha."""
     return set().union(*(concept_hits(c.text, question_concepts, word_parts=True) for c in candidates))
 
 
@@ -499,20 +507,6 @@ class ExtractiveAnswerer:
         groups = (next(iter(self.kb.synonyms.matches(t)), (t,))[0].lower() for t in found)
         return {g for g in groups if not _CLASS_OF_TREATMENT.search(g)}
 
-    def _unsaid_kinds(self, part: str, question_concepts: list[Concept]) -> dict[int, str]:
-        """``unsaid_kinds``, less a concept that with the word after it is a term the
-        sources use: in "a sural nerve biopsy", "sural" narrows the nerve biopsy that the
-        sources speak of, not a nerve of another kind."""
-        idf, _ = self.kb.idf
-        words = _ANY_CASE.findall(part)
-        kinds = {}
-        for i, kind in unsaid_kinds(part, question_concepts, idf).items():
-            head = words.index(question_concepts[i].label)
-            term = " ".join(words[head : head + 2]).lower()
-            if head + 1 == len(words) or term not in self._corpus_text:
-                kinds[i] = kind
-        return kinds
-
     @cached_property
     def _corpus_text(self) -> str:
         """Every source's text, lower case and one space between words."""
@@ -539,7 +533,7 @@ class ExtractiveAnswerer:
         unfound = [c for i, c in enumerate(question_concepts) if i not in condition | found | relation]
         if not unfound:
             return None
-        hollow = self._unsaid_kinds(part, question_concepts)
+        hollow = unsaid_kinds(part, question_concepts, idf, lambda term: term in self._corpus_text)
         said = condition | relation | set(hollow)
         another_kind = any(concept_hits(c.text, question_concepts) & set(hollow) for c in lead)
         if not another_kind and any(
@@ -552,8 +546,7 @@ class ExtractiveAnswerer:
             absent = [c for c in unfound if all(any(s not in idf for s in alt) for alt in c.alternatives)]
             where, missing = ("No source", absent[0]) if absent else ("No passage found for it", unfound[0])
             what = missing.as_written(part)
-            in_text = concept_hits(" ".join(p.text for p in passages), [missing], word_parts=True)
-            if not absent and in_text:  # only in a study's aim, a heading, a fragment
+            if not absent and mentioned([missing], passages):  # only in a study's aim, a heading, a fragment
                 return (
                     f"{REFUSAL} The passages found for it mention {what!r} but state nothing quotable "
                     f"about it; the closest passages speak of {named[0]} in general."
@@ -738,7 +731,7 @@ class ExtractiveAnswerer:
         found = mentioned(question_concepts, scored)
         top = max((c.weight for c in question_concepts), default=0.0)
         missing = [i for i, c in enumerate(question_concepts) if i not in found and c.weight >= 0.8 * top][:2]
-        in_text = set().union(*(concept_hits(p.text, question_concepts, word_parts=True) for p in passages))
+        in_text = mentioned(question_concepts, passages)
         written = [(i, question_concepts[i].as_written(part)) for i in missing]
         return [w for i, w in written if i not in in_text], [w for i, w in written if i in in_text]
 
