@@ -117,7 +117,7 @@ _WH = re.compile(r"\b(?:how|what|which|when|where|who|whom)\b", re.I)
 # ("help", "work" but not "work up", "worth", "respond", "evidence") and a treatment.
 # "Is the titre useful to follow after treatment?" names a treatment but asks neither.
 _EFFICACY = re.compile(
-    r"\b(help\w*|works?|worked|working|effective\w*|efficac\w*|benefit\w*|worth\w*|improv\w*|respond\w*|cur(?:e|es|ed|able|ative)|"
+    r"\b(help\w*|works?|worked|working|effective\w*|efficac\w*|benefit\w*|benefici\w*|efficacious|worth\w*|improv\w*|respond\w*|cur(?:e|es|ed|able|ative)|"
     r"proven|evidence|recommend\w*|first[- ]line|should\b[^?.]{0,100}?\b(?:treat(?:ed|ing)?|use|give|start|try|receive|stay))\b"
     r"(?![- ](?:\w+ ){0,2}up\b)",
     re.I,

@@ -95,6 +95,9 @@ def test_plain_clinical_words_reach_the_papers_wording() -> None:
     assert "controls" in synonyms.expand("Is the test positive in healthy people?").lower()
     # Whether it can be cured asks whether treatment works.
     assert "effective" in synonyms.expand("Can the disease be cured?").lower()
+    # "Is X helpful?" asks whether it works, not for sentences saying something "helps guide".
+    for question in ("Is the drug helpful?", "Is it beneficial?", "What is its effectiveness?"):
+        assert "efficacy" in synonyms.expand(question).lower(), question
     # Its natural history is its long-term course.
     assert "prognosis" in synonyms.expand("What is the natural history of the disease?").lower()
 

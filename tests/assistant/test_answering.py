@@ -272,6 +272,13 @@ def test_a_dose_stated_only_in_a_trials_methods_is_found_not_refused(assistant) 
     assert re.search(r"\d+\s*mg", answer.lead_citations[0].quote)
 
 
+def test_helpful_asks_whether_a_treatment_works(assistant) -> None:
+    """Not "... their presence helps guide treatment selection", which shares only the word."""
+    answer = assistant.ask("Is rituximab helpful for anti-MAG neuropathy?")
+    assert answer.lead_citations and not any(c.secondary for c in answer.lead_citations)
+    assert all("rituximab" in c.quote for c in answer.lead_citations)
+
+
 def test_a_question_about_a_trials_design_leads_with_the_sentence_defining_it(assistant) -> None:
     """ "What was the primary outcome?" asks what the trial measured (its Methods), not
     whether the outcome was met."""

@@ -220,6 +220,8 @@ def test_terse_time_units_are_spelt_out_and_nothing_else_changes() -> None:
         # Whether it cures asks whether it works.
         ("Can rituximab cure this neuropathy?", True, True),
         ("Is IVIg curative?", True, True),
+        ("Is rituximab beneficial in this neuropathy?", True, True),
+        ("Is plasma exchange efficacious?", True, True),
         # Names a treatment, asks nothing of its benefit.
         ("Is the titre useful to follow after treatment?", False, False),
         ("How often do severe adverse events occur with immune therapy?", False, False),
