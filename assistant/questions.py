@@ -197,6 +197,13 @@ def states_count(sentence: str, things: tuple[str, ...]) -> bool:
     return False
 
 
+def names_the_kind(term: str, kind: str | None) -> bool:
+    """True when ``term`` of a question only names the kind of value it asks for:
+    "proportion" or "how common" for a share, "dose" for a dose. A sentence giving that
+    value ("44% had tremor") answers it without the word."""
+    return kind is not None and _ASKS[kind].search(term) is not None
+
+
 def provides(sentence: str, kind: str | None) -> bool:
     """True when ``sentence`` contains the kind of value asked for (or nothing was asked);
     years do not count as numbers."""

@@ -33,6 +33,7 @@ from assistant.questions import (
     asked_type,
     counted,
     is_yes_no,
+    names_the_kind,
     provides,
     resolve_parts,
     split_question,
@@ -308,11 +309,16 @@ class ExtractiveAnswerer:
         Sections weigh only when the question (as ``written``, when given) asks for no
         value: a sample size, dose or schedule is stated in Methods as often as in Results.
         """
-        weigh_sections = self.features.section_weighting and asked_type(written or question) is None
+        asked = asked_type(written or question)
+        weigh_sections = self.features.section_weighting and asked is None
         query = self.kb.embed(self.kb.synonyms.expand(question))
         idf, unseen = self.kb.idf
         question_concepts = concepts(question, self.kb.synonyms, idf, unseen)
         weights = tuple(c.weight for c in question_concepts)
+        # "What proportion have tremor?": "44% had tremor" mentions the proportion asked for.
+        kind_words = frozenset(
+            i for i, c in enumerate(question_concepts) if any(names_the_kind(t, asked) for t in c.terms)
+        )
         out = []
         for order, passage in enumerate(passages):
             document = self.kb.texts[passage.source.id]
@@ -336,7 +342,8 @@ class ExtractiveAnswerer:
                         s,
                         e,
                         float(sim),
-                        concept_hits(text, question_concepts),
+                        concept_hits(text, question_concepts)
+                        | (kind_words if provides(text, asked) else frozenset()),
                         weights,
                         vec,
                         sentences.section_weight(passage.section) if weigh_sections else 0,

@@ -272,6 +272,14 @@ def test_a_dose_stated_only_in_a_trials_methods_is_found_not_refused(assistant) 
     assert re.search(r"\d+\s*mg", answer.lead_citations[0].quote)
 
 
+def test_a_share_asked_for_is_answered_by_a_share_of_what_was_asked_about(assistant) -> None:
+    """ "What proportion have tremor?" is answered by "44% ... tremor", not by a sentence
+    that has the word "proportion" but is about disability."""
+    answer = assistant.ask("What proportion of anti-MAG patients have tremor?")
+    lead = answer.lead_citations[0].quote
+    assert "tremor" in lead and "%" in lead, lead
+
+
 def test_helpful_asks_whether_a_treatment_works(assistant) -> None:
     """Not "... their presence helps guide treatment selection", which shares only the word."""
     answer = assistant.ask("Is rituximab helpful for anti-MAG neuropathy?")

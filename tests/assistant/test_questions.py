@@ -236,3 +236,12 @@ def test_a_question_whether_to_treat_asks_of_a_treatment_s_benefit(
     question: str, names_a_treatment: bool, expected: bool
 ) -> None:
     assert asks_whether_to_treat(question, names_a_treatment) is expected
+
+
+def test_the_words_asking_for_a_kind_of_value_are_told_from_what_it_is_about() -> None:
+    from assistant.questions import names_the_kind
+
+    assert names_the_kind("proportion", "proportion") and names_the_kind("how common", "proportion")
+    assert names_the_kind("dose", "dose")
+    assert not names_the_kind("tremor", "proportion")
+    assert not names_the_kind("proportion", None)
