@@ -446,7 +446,9 @@ class ExtractiveAnswerer:
             eligible = selection.keep_stronger(eligible, rank)  # what it adds, a primary may say
         if not eligible:
             return _Plan(part, scored, reason=None if said_before else REFUSAL)
-        facet_ranks = self._facet_ranks(part, scored_passages(scored))
+        # A question asking for one value ("How common is an atypical presentation?") is
+        # answered by that value, not by each facet of a presentation.
+        facet_ranks = self._facet_ranks(part, scored_passages(scored)) if asked is None else []
         other = self._other_treatments(eligible, f"{written} {premise or ''}")
         if all(id(c) in other for c in eligible):  # a sentence on the treatment asked about first
             on_it = [c for c in fresh if id(c) in rank and rank[id(c)] >= selection.MIN_PROBABILITY]

@@ -197,6 +197,13 @@ def test_a_yes_no_answer_from_a_study_s_results_carries_its_authors_conclusion(
     assert "authors conclude" in evidence[0].quote
 
 
+def test_a_question_asking_for_one_value_gets_that_value_not_every_facet(zorbel) -> None:
+    """ "What proportion ... present with ...?" names a presentation, but asks for a share:
+    not the panel's advice or the review's verdict, which a presentation's facets bring."""
+    answer = ask(zorbel, "What proportion of Zorbel syndrome patients present with weakness?")
+    assert answer.citations and all("weakness" in c.quote for c in answer.citations), answer.answer
+
+
 def test_a_neighbouring_disease_is_refused_with_what_the_corpus_covers(zorbel) -> None:
     """Krell neuropathy is named in the corpus (as a look-alike), but nothing is about it."""
     answer = ask(zorbel, "What is the first-line treatment of Krell neuropathy?")
