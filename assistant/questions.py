@@ -125,6 +125,18 @@ _EFFICACY = re.compile(
 _TREATMENT_WORD = re.compile(r"\b(treat\w*|therap\w*|immunotherap\w*)\b", re.I)
 
 
+_RESEARCH_QUESTION = re.compile(
+    r"\b(?:trials?|studies|study|research|researchers?|design\w*|end ?points?|outcome measures?|enrol\w*)\b",
+    re.I,
+)
+
+
+def asks_about_research(question: str) -> bool:
+    """True when ``question`` is about studies themselves (a trial, its design, research
+    to come), which sentences on research still to be done may answer."""
+    return _RESEARCH_QUESTION.search(question) is not None
+
+
 def asks_whether_to_treat(question: str, names_a_treatment: bool = False) -> bool:
     """True when ``question`` asks whether to treat or whether a treatment works: a word
     asking about benefit (``_EFFICACY``) and a treatment, named (``names_a_treatment``, by

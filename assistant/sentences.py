@@ -216,6 +216,20 @@ def calls_for_research(sentence: str) -> bool:
     return _MORE_RESEARCH.search(sentence) is not None
 
 
+def plans_research(sentence: str) -> bool:
+    """True when the sentence is about the design of research still to be done ("For
+    future trials, the review proposes enrolling ...", "the next trial should ..."), not
+    what is known about the patients: it answers a question about research only. A call
+    for more research ("further studies are needed") is not: it says how sure a finding
+    is (``calls_for_research``), and so does what future research should find out
+    ("future research should determine which ...")."""
+    return (
+        _FUTURE_RESEARCH.search(sentence) is not None
+        and _TO_LEARN.search(sentence) is None
+        and not calls_for_research(sentence)
+    )
+
+
 def states_gap(sentence: str) -> bool:
     """True when the sentence says that something is not yet known ("However, whether X
     could be a biomarker remains unclear", "Little is known about ..."): in a Background,
@@ -230,6 +244,18 @@ _MORE_RESEARCH = re.compile(
     rf"(?:\w+ ){{0,3}}{_STUDIES} (?:are|is|will be|would be|may be) (?:still )?"
     r"(?:needed|required|warranted|necessary|called for)"
     rf"|\b(?:needs?|warrants?|requires?|deserves?) (?:further|more|larger|additional) (?:\w+ ){{0,2}}{_STUDIES}\b",
+    re.I,
+)
+_FUTURE_RESEARCH = re.compile(
+    rf"\b(?:future|upcoming) (?:[\w-]+ ){{0,4}}?{_STUDIES}\b|\bnext (?:[\w-]+ ){{0,2}}?(?:trials?|stud(?:y|ies))\b"
+    rf"|\b{_STUDIES} (?:in|of) the future\b",
+    re.I,
+)
+# What research should find out ("future research should determine which ..."): how
+# much is still unknown, not how to run a study.
+_TO_LEARN = re.compile(
+    r"\b(?:determine|examine|investigate|explore|assess|address|clarify|confirm|establish|evaluate|"
+    r"elucidate|understand|identify|test whether|find out)\b",
     re.I,
 )
 _GAP = re.compile(

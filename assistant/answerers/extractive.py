@@ -31,6 +31,7 @@ from assistant.passages import Passage
 from assistant.premise import asserted, claims_majority, premise_subject, restates, split_premise
 from assistant.questions import (
     asked_type,
+    asks_about_research,
     counted,
     is_yes_no,
     names_the_kind,
@@ -433,8 +434,10 @@ class ExtractiveAnswerer:
         if reason:
             return _Plan(part, scored, reason=reason)
         question = self._question(part, written)
-        eligible, rank = selection.eligible_candidates(scored, question)
-        fresh = [c for c in scored if not _taken(c, taken)]
+        # Research still to be done answers a question about research only.
+        agenda = _agenda(scored, written)
+        eligible, rank = selection.eligible_candidates([c for c in scored if id(c) not in agenda], question)
+        fresh = [c for c in scored if not _taken(c, taken) and id(c) not in agenda]
         # All its likely sentences already answer an earlier part: said, so not "not covered".
         said_before = bool(eligible)
         eligible = [c for c in eligible if c in fresh]
@@ -613,6 +616,8 @@ class ExtractiveAnswerer:
         out: list[_Ranked] = []
         for facet in facets(question, self.kb.subject_of(question)):
             scored, asked = self.candidates(facet.query, passages), self._question(facet.query)
+            agenda = _agenda(scored, question)
+            scored = [c for c in scored if id(c) not in agenda]
             out.append((scored, selection.relevance(scored, asked), asked))
         return out
 
@@ -773,6 +778,15 @@ class _Plan:
 
 # A facet's candidate sentences, their probabilities for it, and the facet as a question.
 _Ranked = tuple[list[Candidate], dict[int, float], Question]
+
+
+def _agenda(candidates: list[Candidate], question: str) -> set[int]:
+    """The candidates (by ``id``) about research still to be done, unless the question is
+    about research: "What are the typical clinical features?" is not answered by "For
+    future trials, the review proposes enrolling patients with the typical phenotype"."""
+    if asks_about_research(question):
+        return set()
+    return {id(c) for c in candidates if sentences.plans_research(c.text)}
 
 
 def _best_facet(c: Candidate, facet_ranks: list[_Ranked]) -> float:

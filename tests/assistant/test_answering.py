@@ -204,6 +204,35 @@ def test_a_question_asking_for_one_value_gets_that_value_not_every_facet(zorbel)
     assert answer.citations and all("weakness" in c.quote for c in answer.citations), answer.answer
 
 
+AGENDA_REVIEW = """---
+id: zorbel-agenda-2022
+kind: research
+title: "Test fixture: Zorbel syndrome and the design of future trials"
+authors: [Fixture H]
+year: 2022
+journal: Test Reviews
+study_type: review
+provenance: summary
+note: Invented text for the test suite; not a real study.
+---
+## Findings
+For future trials, the Fixture 2022 review proposes enrolling patients with the typical Zorbel syndrome phenotype, grip weakness and high flarn antibody levels.
+In the Fixture 2022 review, the usual Zorbel syndrome phenotype is numb feet and a slowly spreading loss of grip.
+"""
+
+
+def test_research_still_to_be_done_leads_only_a_question_about_research(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """ "For future trials, ... proposes enrolling patients with the typical phenotype"
+    shares the words of "What is the typical phenotype?" but is about the next trial."""
+    zorbel = with_document(tmp_path, embedder, AGENDA_REVIEW)
+    answer = ask(zorbel, "What is the typical phenotype of Zorbel syndrome?")
+    assert not answer.refused and "future trials" not in answer.lead_citations[0].quote, answer.answer
+    answer = ask(zorbel, "Which patients should future Zorbel syndrome trials enrol?")
+    assert "future trials" in answer.lead_citations[0].quote, answer.answer
+
+
 def test_a_neighbouring_disease_is_refused_with_what_the_corpus_covers(zorbel) -> None:
     """Krell neuropathy is named in the corpus (as a look-alike), but nothing is about it."""
     answer = ask(zorbel, "What is the first-line treatment of Krell neuropathy?")

@@ -245,3 +245,11 @@ def test_the_words_asking_for_a_kind_of_value_are_told_from_what_it_is_about() -
     assert names_the_kind("dose", "dose")
     assert not names_the_kind("tremor", "proportion")
     assert not names_the_kind("proportion", None)
+
+
+def test_a_question_about_research_itself_is_recognised() -> None:
+    from assistant.questions import asks_about_research
+
+    assert asks_about_research("How should the next trial be designed?")
+    assert asks_about_research("Which patients should future studies enrol?")
+    assert not asks_about_research("What are the typical clinical features of the disease?")

@@ -240,3 +240,20 @@ def test_only_a_list_item_can_run_into_the_next_sentence() -> None:
 )
 def test_a_call_for_more_research_is_recognised(sentence: str, expected: bool) -> None:
     assert sentences.calls_for_research(sentence) is expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("For future trials, the review proposes enrolling patients with the typical phenotype.", True),
+        ("The review proposes that future trials aim to cut antibody levels by at least 60%.", True),
+        ("The next anti-MAG trial should enrol patients with some weakness.", True),
+        # What research should find out, and a call for it, say how sure a finding is.
+        ("Future research should determine which content has the greatest impact.", False),
+        ("Further prospective studies are needed to confirm this.", False),
+        ("The next step was data collection.", False),
+        ("Rituximab improved disability in the trial.", False),
+    ],
+)
+def test_research_still_to_be_done_is_told_from_what_is_known(sentence: str, expected: bool) -> None:
+    assert sentences.plans_research(sentence) is expected
