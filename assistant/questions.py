@@ -46,6 +46,12 @@ _ASKS = {
         r"|.*\bwhat did (?:the )?(?:patients|participants|subjects) need\b|.*\bwho (?:was|were|could be) (?:eligible|enrolled)\b)",
         re.I,
     ),
+    # "How many per 100,000 people?" asks for a rate in a population, which a share of a
+    # cohort ("51% had medium titres") is not.
+    "population rate": re.compile(
+        r"\bper\s+(?:\d[\d,]*|(?:one |a )?(?:hundred|thousand|million|billion))\b|\bperson-years\b",
+        re.I,
+    ),
     # "What fraction ...?" asks for a share, which a cohort's size is not.
     "proportion": re.compile(
         r"\b(how common|how often|how frequent|how frequently|what proportion|what percentage|what fraction|"
@@ -89,6 +95,9 @@ _PROVIDES = {
         r"(?:patients|participants)\b[^.;]{0,40}?\b(?:needed|required)|were (?:required|enrolled)|"
         r"randomi[sz]ed (?:to|between)|measured (?:by|with|on)|assessed (?:by|with|on))\b",
         re.I,
+    ),
+    "population rate": re.compile(
+        r"\bper\s+(?:\d[\d,]*|(?:one |a )?(?:hundred|thousand|million|billion))\b|\bperson-years\b", re.I
     ),
     "proportion": re.compile(
         rf"\d\s*%|\bper ?cent\b|\b\d+\s+(?:of|out of|in)\s+(?:the\s+)?\d+\b|\b(?:{_NUMBER_WORDS}|all|none|no one|every)\b",
@@ -163,11 +172,12 @@ def is_yes_no(question: str) -> bool:
 
 
 def asked_type(question: str) -> str | None:
-    """``dose``, ``interval``, ``duration``, ``age``, ``design``, ``proportion`` or ``number`` when
-    the question asks for one, else None (always for a yes-no question)."""
+    """``dose``, ``interval``, ``duration``, ``age``, ``design``, ``population rate``,
+    ``proportion`` or ``number`` when the question asks for one, else None (always for a
+    yes-no question)."""
     if is_yes_no(question):
         return None
-    for kind in ("dose", "interval", "duration", "age", "design", "proportion", "number"):
+    for kind in ("dose", "interval", "duration", "age", "design", "population rate", "proportion", "number"):
         if _ASKS[kind].search(question):
             return kind
     return None

@@ -717,6 +717,7 @@ class ExtractiveAnswerer:
                 "duration": "a duration",
                 "age": "an age",
                 "design": "the study's design (its outcome measures or entry criteria)",
+                "population rate": "a rate in a population (such as per 100,000 people)",
                 "proportion": "a proportion or rate",
                 "number": "a number",
             }

@@ -204,6 +204,13 @@ def test_a_question_asking_for_one_value_gets_that_value_not_every_facet(zorbel)
     assert answer.citations and all("weakness" in c.quote for c in answer.citations), answer.answer
 
 
+def test_a_rate_per_so_many_people_is_not_answered_with_a_cohort_s_share(zorbel) -> None:
+    """The cohort's "weakness in only 10% of patients" is a share of its patients, not how
+    many people in a population have the disease."""
+    answer = ask(zorbel, "What is the prevalence of Zorbel syndrome per 100,000 people?")
+    assert answer.refused and "rate in a population" in answer.refusal_reason, answer.answer
+
+
 AGENDA_REVIEW = """---
 id: zorbel-agenda-2022
 kind: research

@@ -52,6 +52,9 @@ from assistant.questions import asked_type, asks_whether_to_treat, provides, sta
         ("When should rituximab be repeated?", "interval"),  # when the next dose is due
         ("When should I treat?", None),
         ("Is it effective, and how many patients improved?", "number"),
+        # A rate in a population, which a share of a cohort is not.
+        ("What is the prevalence of the disease per 100,000 people?", "population rate"),
+        ("What is its incidence per million per year?", "population rate"),
     ],
 )
 def test_asked_type(question: str, kind: str | None) -> None:
@@ -245,6 +248,12 @@ def test_the_words_asking_for_a_kind_of_value_are_told_from_what_it_is_about() -
     assert names_the_kind("dose", "dose")
     assert not names_the_kind("tremor", "proportion")
     assert not names_the_kind("proportion", None)
+
+
+def test_a_rate_in_a_population_is_stated_per_so_many_people() -> None:
+    assert provides("The prevalence was 2.4 per 100,000 inhabitants.", "population rate")
+    assert provides("The incidence was 0.8 per million per year.", "population rate")
+    assert not provides("In the cohort, 51% of patients had medium titres.", "population rate")
 
 
 def test_a_question_about_research_itself_is_recognised() -> None:
