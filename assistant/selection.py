@@ -265,6 +265,9 @@ def choose_lead(
             and not sentences.calls_for_research(c.text)
         ]
         lead = max(found, key=lambda c: rank[id(c)], default=lead)
+    if sentences.calls_for_research(lead.text):  # its study states no finding: another answers
+        others = [c for c in eligible if id(c) not in avoid and not sentences.calls_for_research(c.text)]
+        lead = max(others, key=merit, default=lead)
     chosen = [lead]
     follower = next_sentence(lead, eligible)
     caveat = next_sentence(lead, [c for c in caveats if c.similarity >= MIN_SIMILARITY])

@@ -191,6 +191,15 @@ def test_a_call_for_more_research_gives_way_to_what_the_same_study_found() -> No
     assert lead[0] is finding
     # With nothing else from the study, it still answers.
     assert selection.choose_lead([call], rank, asked=None, treat=False, caveats=[call])[0] is call
+    # ... unless another study's eligible sentence does, however far below.
+    other = replace(
+        candidate("The diagnosis rests on the antibody test.", doc="cohort", vector=(0.0, 0.0, 1.0)),
+        section=1,
+    )
+    rank = {id(call): 0.80, id(other): 0.30}
+    assert (
+        selection.choose_lead([call, other], rank, asked=None, treat=False, caveats=[call, other])[0] is other
+    )
 
 
 def test_a_superseded_review_does_not_lead_and_gives_way_to_the_same_claim_elsewhere() -> None:
