@@ -170,6 +170,7 @@ LAY: tuple[tuple[str, ...], ...] = (
     ("lumbar puncture", "spinal tap"),
     ("neuropathic pain", "burning feet", "nerve pain"),
     ("falls", "falling over", "keep falling"),
+    ("disabled", "wheelchair", "walking aid", "walking stick"),
 )
 
 BUILT_IN = SPELLINGS + RESEARCH + INTENTS + LAY

@@ -85,7 +85,9 @@ _STOP = frozenset(
     know known there's what's us we our you your much many often common going gonna get gets got
     conclude concluded say says said only he she him his her hers my mine really actually give gives giving
     consider considered considers regarded suggest suggests suggestive indicate indicates indicative role
-    all every each still possible possibly done""".split()
+    all every each still possible possibly done
+    father mother dad mum mom wife husband son daughter brother sister partner friend relative
+    just told wondering wonder""".split()
 )
 
 # Words that relate what a question asks about to its condition ("Is X effective in ...?",
@@ -118,7 +120,7 @@ _CLASS_OF_TREATMENT = re.compile(r"(?:therapy|therapies|treatments?)$", re.I)
 # So does a qualifier of what is asked for: "the typical features" are the features; and
 # "rule out", which asks whether a finding excludes the condition (no sentence says "rule").
 _FRAMING = re.compile(
-    r"\b(?:over time|in general|in practice|at all|these days|nowadays|right now|rules? out|ruled out|"
+    r"\b(?:over time|in general|in practice|at all|these days|nowadays|right now|rules? out|ruled out|end(?:s|ed)? up|"
     r"(?:typical|usual|main|key)(?= (?:clinical |presenting )?(?:features?|signs?|symptoms?|presentations?|characteristics)))\b",
     re.I,
 )

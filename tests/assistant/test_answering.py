@@ -211,6 +211,14 @@ def test_a_rate_per_so_many_people_is_not_answered_with_a_cohort_s_share(zorbel)
     assert answer.refused and "rate in a population" in answer.refusal_reason, answer.answer
 
 
+def test_who_asks_is_not_what_is_asked_about(zorbel) -> None:
+    """A relative asking in plain words ("my father", "end up in a wheelchair") is answered
+    on the disease's course, not refused because no source mentions a father."""
+    answer = ask(zorbel, "My father has Zorbel syndrome. Will he end up in a wheelchair?")
+    assert not answer.refused, answer.refusal_reason
+    assert "disabled" in answer.lead_citations[0].quote
+
+
 AGENDA_REVIEW = """---
 id: zorbel-agenda-2022
 kind: research
