@@ -103,6 +103,17 @@ INTENTS: tuple[tuple[str, ...], ...] = (
         "curative",
     ),
     ("worsening", "get worse", "gets worse", "got worse"),
+    # "Outside trials" asks what observational studies found, not what the trials did.
+    (
+        "cohort",
+        "observational",
+        "outside trials",
+        "outside of trials",
+        "outside clinical trials",
+        "outside of clinical trials",
+        "real-world",
+        "real world",
+    ),
     ("correlated", "correlation", "correlate", "correlates", "track", "tracks", "tracked"),
     ("age", "how old", "young", "younger", "elderly"),
     ("sensitivity", "sensitive", "pick up", "picks up", "detects"),

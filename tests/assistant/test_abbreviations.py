@@ -93,6 +93,9 @@ def test_plain_clinical_words_reach_the_papers_wording() -> None:
     assert "characteristics" in synonyms.expand("What does it look like in clinic?").lower()
     # A wheelchair or a walking stick is what a paper calls disability.
     assert "disabled" in synonyms.expand("Will he end up in a wheelchair?").lower()
+    # What happens outside trials is what cohorts report.
+    assert "cohort" in synonyms.expand("How many respond outside trials?").lower()
+    assert "cohort" in synonyms.expand("What are real-world response rates?").lower()
     # Healthy people are a study's controls.
     assert "controls" in synonyms.expand("Is the test positive in healthy people?").lower()
     # Whether it can be cured asks whether treatment works.

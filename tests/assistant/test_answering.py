@@ -338,6 +338,13 @@ def test_helpful_asks_whether_a_treatment_works(assistant) -> None:
     assert all("rituximab" in c.quote for c in answer.lead_citations)
 
 
+def test_outside_trials_is_answered_by_an_observational_study(assistant) -> None:
+    """Not by the trials, whose word the question uses."""
+    answer = assistant.ask("What proportion of patients improve with rituximab outside trials?")
+    lead = answer.lead_citations[0]
+    assert lead.study_type == "cohort" and "%" in lead.quote, answer.answer
+
+
 def test_a_question_about_a_trials_design_leads_with_the_sentence_defining_it(assistant) -> None:
     """ "What was the primary outcome?" asks what the trial measured (its Methods), not
     whether the outcome was met."""
