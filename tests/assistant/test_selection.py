@@ -341,6 +341,9 @@ def test_framing_phrases_are_not_concepts_of_the_question() -> None:
     assert labels == ["review", "IVIg"]
     labels = [c.label for c in concepts("Will the studies find only low amplitudes?", Synonyms(), {}, 5.0)]
     assert labels == ["studies", "find", "low", "amplitudes"]
+    # "Are X found in healthy people?" asks whether X occur there: "found" is the question's verb.
+    labels = [c.label for c in concepts("Are the antibodies found in smokers?", Synonyms(), {}, 5.0)]
+    assert labels == ["antibodies", "smokers"]
     # "What titre is considered significant?" asks for a titre, not for who considers what.
     labels = [c.label for c in concepts("What titre is considered significant?", Synonyms(), {}, 5.0)]
     assert labels == ["titre", "significant"]
