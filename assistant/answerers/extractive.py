@@ -546,7 +546,14 @@ class ExtractiveAnswerer:
         relation = {i for i, c in enumerate(question_concepts) if _RELATION.fullmatch(c.label)}
         unfound = [c for i, c in enumerate(question_concepts) if i not in condition | found | relation]
         if not unfound:
-            return None
+            # "What causes X?" asks only for the relation: a bottom line on X that does not
+            # speak of it ("no immunotherapy for X is supported") does not answer.
+            asks_only_relation = relation and set(range(len(question_concepts))) <= condition | relation
+            if not asks_only_relation or any(
+                concept_hits(c.text, question_concepts) & relation for c in lead
+            ):
+                return None
+            unfound = [question_concepts[i] for i in sorted(relation)]
         hollow = unsaid_kinds(part, question_concepts, idf, lambda term: term in self._corpus_text)
         said = condition | relation | set(hollow)
         another_kind = any(concept_hits(c.text, question_concepts) & set(hollow) for c in lead)

@@ -219,6 +219,14 @@ def test_who_asks_is_not_what_is_asked_about(zorbel) -> None:
     assert "disabled" in answer.lead_citations[0].quote
 
 
+def test_a_question_asking_only_how_a_condition_relates_needs_a_sentence_on_that(zorbel) -> None:
+    """ "What causes Zorbel syndrome?" names nothing but the condition and a relation: no
+    Zorbel source speaks of a cause, and a verdict on its treatment is no answer."""
+    answer = ask(zorbel, "What causes Zorbel syndrome?")
+    assert answer.refused and answer.citations == [], answer.answer
+    assert "causes" in answer.refusal_reason
+
+
 AGENDA_REVIEW = """---
 id: zorbel-agenda-2022
 kind: research
