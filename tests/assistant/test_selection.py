@@ -341,6 +341,10 @@ def test_framing_phrases_are_not_concepts_of_the_question() -> None:
     assert labels == ["review", "IVIg"]
     labels = [c.label for c in concepts("Will the studies find only low amplitudes?", Synonyms(), {}, 5.0)]
     assert labels == ["studies", "find", "low", "amplitudes"]
+    # "Among smokers, how many ...?" names the smokers; "among" is no concept (weighing
+    # as much as an unseen word, it had a lead on the smokers refused).
+    labels = [c.label for c in concepts("Among smokers, how many have the antibodies?", Synonyms(), {}, 5.0)]
+    assert labels == ["smokers", "antibodies"]
     # "Are X found in healthy people?" asks whether X occur there: "found" is the question's verb.
     labels = [c.label for c in concepts("Are the antibodies found in smokers?", Synonyms(), {}, 5.0)]
     assert labels == ["antibodies", "smokers"]
