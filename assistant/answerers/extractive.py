@@ -67,6 +67,11 @@ FACET_QUESTION_WEIGHT = 0.5
 # on tune (lead accuracy / fact recall): 0 0.848 / 0.821; 0.1, 0.15 and 0.2 0.861 / 0.821;
 # 0.3 0.861 / 0.814; 0.45 0.848 / 0.814.
 FACET_LEAD_WEIGHT = 0.15
+# Why a question that no sentence answers but a study's entry criteria or measures is refused.
+ONLY_DESIGN = (
+    f"{REFUSAL} The passages found for it say only how a study was run (who could enter it, "
+    "what it measured), which does not answer it."
+)
 # Among the likeliest sentences on a premise (within PREMISE_MARGIN of the likeliest), one
 # that qualifies or contradicts it leads.
 QUALIFIER_BONUS = 0.3
@@ -477,6 +482,8 @@ class ExtractiveAnswerer:
         general = None if premise else self._only_the_condition(written, lead, scored, passages or [])
         if general:
             return _Plan(part, scored, reason=general)
+        if asked != "design" and all(_how_run(c) for c in lead):
+            return _Plan(part, scored, reason=ONLY_DESIGN)
         return _Plan(
             part,
             scored,
@@ -797,6 +804,13 @@ def _agenda(candidates: list[Candidate], question: str) -> set[int]:
     if asks_about_research(question):
         return set()
     return {id(c) for c in candidates if sentences.plans_research(c.text)}
+
+
+def _how_run(c: Candidate) -> bool:
+    """True for a sentence of a study's set-up that says how it was run (who could enter,
+    what it measured): "Patients also needed pain above 4 on a VAS to enter" says who was
+    studied, not whether the disease is painful."""
+    return sentences.sets_the_scene(c.passage.section) and provides(c.text, "design")
 
 
 def _best_facet(c: Candidate, facet_ranks: list[_Ranked]) -> float:

@@ -227,6 +227,33 @@ def test_a_question_asking_only_how_a_condition_relates_needs_a_sentence_on_that
     assert "causes" in answer.refusal_reason
 
 
+ENTRY_TRIAL = """---
+id: zorbel-entry-2022
+kind: research
+title: "Test fixture: a trial of vexamab in Zorbel syndrome"
+authors: [Fixture J]
+year: 2022
+study_type: rct
+provenance: summary
+note: Invented text for the test suite; not a real study.
+---
+## Methods
+To enter the Fixture 2022 trial, patients with Zorbel syndrome needed pain above 5 on a visual analogue scale.
+"""
+
+
+def test_a_study_s_entry_criterion_is_no_answer_to_a_clinical_question(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """ "Patients needed pain above 5 to enter" says who was studied, not whether the
+    disease is painful; asked what patients needed to enter, it answers."""
+    zorbel = with_document(tmp_path, embedder, ENTRY_TRIAL)
+    answer = ask(zorbel, "Is Zorbel syndrome painful?")
+    assert answer.refused and answer.citations == [], answer.answer
+    answer = ask(zorbel, "What did patients need to enter the Fixture 2022 trial?")
+    assert not answer.refused and "To enter" in answer.lead_citations[0].quote, answer.answer
+
+
 AGENDA_REVIEW = """---
 id: zorbel-agenda-2022
 kind: research
