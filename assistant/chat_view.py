@@ -211,7 +211,8 @@ def _removed(answer: Answer) -> str:
 
 def refusal_html(answer: Answer) -> str:
     """A refusal in plain words: why, what the corpus covers, what the checks removed."""
-    reason = answer.refusal_reason if answer.refusal_reason not in (None, REFUSAL) else None
+    # The reason opens with the heading's own sentence: said once.
+    reason = (answer.refusal_reason or "").removeprefix(REFUSAL).strip() or None
     parts = ['<p class="cw-kicker">Not answered</p>', f"<p><strong>{_e(REFUSAL)}</strong></p>"]
     if reason:
         parts.append(f"<p>{_e(reason)}</p>")

@@ -187,11 +187,9 @@ def render_sources(citations: list[Citation]) -> str:
 def render_markdown(answer: Answer) -> str:
     """The whole answer as Markdown: premise check, bottom line, evidence, sources."""
     if answer.refused:
-        reason = (
-            f"\n\n{answer.refusal_reason}"
-            if answer.refusal_reason and answer.refusal_reason != REFUSAL
-            else ""
-        )
+        # The reason opens with the heading's own sentence: said once.
+        why = (answer.refusal_reason or "").removeprefix(REFUSAL).strip()
+        reason = f"\n\n{why}" if why else ""
         scope = f"\n\n{answer.scope}" if answer.scope else ""
         return f"**{REFUSAL}**{reason}{scope}"
     blocks = [render_premise(answer), render_lead(answer), render_body(answer.citations)]

@@ -149,6 +149,15 @@ def test_a_refusal_says_why_and_what_the_corpus_covers() -> None:
     assert "1 statement removed: not supported by its source." in answer_html(dropped)
 
 
+def test_a_refusal_says_that_it_is_one_once() -> None:
+    """The reason the pipeline gives opens with the refusal's own sentence, which the
+    heading already says: the reader sees it once, then why."""
+    refusal = make_refusal(refusal_reason=f"{REFUSAL} No source mentions 'insulin'.")
+    for text in (answer_html(refusal), render_markdown(refusal)):
+        assert text.count(REFUSAL) == 1, text
+        assert "No source mentions" in text
+
+
 def test_secondary_sources_and_provenance_are_marked() -> None:
     answer = make_answer()
     message, panel = answer_html(answer), sources_html(answer)
