@@ -138,6 +138,14 @@ class Answer(BaseModel):
 
 
 REFUSAL = "The indexed sources do not cover this question."
+# How the ``scope`` sentence opens ("The indexed sources cover: X; Y."): a view that labels
+# the scope itself shows only what follows.
+SCOPE_LEAD = "The indexed sources cover: "
+
+
+def scope_terms(scope: str) -> str:
+    """What a refusal's ``scope`` says the corpus covers, without its opening words."""
+    return scope.removeprefix(SCOPE_LEAD)
 
 
 def unanswered_parts(draft: Draft, citations: list[Citation]) -> list[UnansweredPart]:

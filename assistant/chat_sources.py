@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 
-from assistant.answer import REFUSAL, Answer, Citation
+from assistant.answer import REFUSAL, Answer, Citation, scope_terms
 from assistant.chat_view import (
     PROVENANCE_HELP,
     PROVENANCE_LABELS,
@@ -73,7 +73,7 @@ def _refused(answer: Answer) -> str:
     if answer.dropped:
         parts.append(_e(removed_note(answer)))
     if answer.scope:
-        parts.append(f"<strong>What the corpus covers:</strong> {_e(answer.scope)}")
+        parts.append(f"<strong>What the corpus covers:</strong> {_e(scope_terms(answer.scope))}")
     return '<div class="cw-refused">' + "".join(f"<p>{p}</p>" for p in parts) + "</div>" + legend_html()
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from assistant.answer import REFUSAL, Answer, Citation
+from assistant.answer import REFUSAL, Answer, Citation, scope_terms
 from assistant.followup import Rewrite
 from assistant.render import (
     BOTTOM_LINE,
@@ -219,7 +219,7 @@ def refusal_html(answer: Answer) -> str:
     if answer.dropped:
         parts.append(f"<p>{_e(removed_note(answer))}</p>")
     if answer.scope:
-        parts.append(f"<p><strong>What the corpus covers:</strong> {_e(answer.scope)}</p>")
+        parts.append(f"<p><strong>What the corpus covers:</strong> {_e(scope_terms(answer.scope))}</p>")
     parts.append(
         "<p>Nothing is claimed without a source. Rephrase, or ask about a topic the corpus covers.</p>"
     )

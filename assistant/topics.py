@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from assistant.answer import SCOPE_LEAD
 from assistant.lexicon import stems as _word_stems
 
 # Nouns that name a condition, by their form. Generic medical morphology, not a topic list.
@@ -160,7 +161,7 @@ class TopicIndex:
         """One sentence saying what the corpus covers."""
         if not self.scope:
             return ""
-        return "The indexed sources cover: " + "; ".join(self.scope[:limit]) + "."
+        return SCOPE_LEAD + "; ".join(self.scope[:limit]) + "."
 
 
 def build_topics(

@@ -158,6 +158,17 @@ def test_a_refusal_says_that_it_is_one_once() -> None:
         assert "No source mentions" in text
 
 
+def test_the_scope_is_labelled_once() -> None:
+    """The scope sentence opens "The indexed sources cover: ..."; beside its label the
+    chat shows only what follows."""
+    from assistant.answer import SCOPE_LEAD
+
+    refusal = make_refusal(scope=f"{SCOPE_LEAD}gout; pseudogout.")
+    for text in (answer_html(refusal), sources_html(refusal)):
+        assert "What the corpus covers:</strong> gout; pseudogout." in text
+        assert SCOPE_LEAD.strip() not in text
+
+
 def test_secondary_sources_and_provenance_are_marked() -> None:
     answer = make_answer()
     message, panel = answer_html(answer), sources_html(answer)
