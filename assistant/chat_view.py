@@ -34,6 +34,7 @@ from assistant.render import (
     part_label,
     part_refusal,
     pubmed_url,
+    refusal_why,
     removed_note,
     safe_url,
     shows_premise,
@@ -211,8 +212,7 @@ def _removed(answer: Answer) -> str:
 
 def refusal_html(answer: Answer) -> str:
     """A refusal in plain words: why, what the corpus covers, what the checks removed."""
-    # The reason opens with the heading's own sentence: said once.
-    reason = (answer.refusal_reason or "").removeprefix(REFUSAL).strip() or None
+    reason = refusal_why(answer.refusal_reason)  # the heading says it is a refusal
     parts = ['<p class="cw-kicker">Not answered</p>', f"<p><strong>{_e(REFUSAL)}</strong></p>"]
     if reason:
         parts.append(f"<p>{_e(reason)}</p>")

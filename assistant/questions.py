@@ -12,6 +12,11 @@ from collections.abc import Callable
 from functools import partial
 
 _NUMBER_WORDS = r"half|third|quarter|one|two|three|four|five|six|seven|eight|nine|ten|twice|majority|minority|most|few|rare|rarely|common|uncommon"
+# "per 100,000 people", "per million", person-years: how a rate in a population is asked
+# for and how it is stated.
+_PER_POPULATION = re.compile(
+    r"\bper\s+(?:\d[\d,]*|(?:one |a )?(?:hundred|thousand|million|billion))\b|\bperson-years\b", re.I
+)
 _ASKS = {
     # "How much" asks for a dose only about giving something ("how much IVIg is given?");
     # "by how much did it fall?" asks for a number.
@@ -48,10 +53,7 @@ _ASKS = {
     ),
     # "How many per 100,000 people?" asks for a rate in a population, which a share of a
     # cohort ("51% had medium titres") is not.
-    "population rate": re.compile(
-        r"\bper\s+(?:\d[\d,]*|(?:one |a )?(?:hundred|thousand|million|billion))\b|\bperson-years\b",
-        re.I,
-    ),
+    "population rate": _PER_POPULATION,
     # "What fraction ...?" asks for a share, which a cohort's size is not.
     "proportion": re.compile(
         r"\b(how common|how often|how frequent|how frequently|what proportion|what percentage|what fraction|"
@@ -96,9 +98,7 @@ _PROVIDES = {
         r"randomi[sz]ed (?:to|between)|measured (?:by|with|on)|assessed (?:by|with|on))\b",
         re.I,
     ),
-    "population rate": re.compile(
-        r"\bper\s+(?:\d[\d,]*|(?:one |a )?(?:hundred|thousand|million|billion))\b|\bperson-years\b", re.I
-    ),
+    "population rate": _PER_POPULATION,
     "proportion": re.compile(
         rf"\d\s*%|\bper ?cent\b|\b\d+\s+(?:of|out of|in)\s+(?:the\s+)?\d+\b|\b(?:{_NUMBER_WORDS}|all|none|no one|every)\b",
         re.I,

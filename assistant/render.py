@@ -133,11 +133,16 @@ def part_label(part: str) -> str:
     return f"{label[:1].upper() + label[1:]}?"
 
 
+def refusal_why(reason: str | None) -> str:
+    """What a refusal reason adds to the refusal itself: the reason without the opening
+    "The indexed sources do not cover this question.", which a heading says already."""
+    return (reason or "").removeprefix(REFUSAL).strip()
+
+
 def part_refusal(reason: str) -> str:
     """A refusal reason said of one part of a question: "The indexed sources do not cover
     this part." and what the reason adds."""
-    rest = reason.removeprefix(REFUSAL).strip()
-    return f"{PART_REFUSAL} {rest}".strip()
+    return f"{PART_REFUSAL} {refusal_why(reason)}".strip()
 
 
 def shows_premise(answer: Answer) -> bool:
@@ -187,8 +192,7 @@ def render_sources(citations: list[Citation]) -> str:
 def render_markdown(answer: Answer) -> str:
     """The whole answer as Markdown: premise check, bottom line, evidence, sources."""
     if answer.refused:
-        # The reason opens with the heading's own sentence: said once.
-        why = (answer.refusal_reason or "").removeprefix(REFUSAL).strip()
+        why = refusal_why(answer.refusal_reason)  # the heading says it is a refusal
         reason = f"\n\n{why}" if why else ""
         scope = f"\n\n{answer.scope}" if answer.scope else ""
         return f"**{REFUSAL}**{reason}{scope}"
