@@ -23,7 +23,7 @@ from assistant.citations import CheckedClaim, check_claims, normalise, number_so
 from assistant.facets import facets, kind_of
 from assistant.knowledge import KnowledgeBase
 from assistant.passages import Passage
-from assistant.premise import premise_subject, split_premise
+from assistant.premise import premise_queries, split_premise
 from assistant.questions import (
     asked_type,
     provides,
@@ -130,7 +130,7 @@ class Assistant:
         parts = resolve_parts(written, self.kb.named_terms)
         queries = [question, *(parts if len(parts) > 1 else [])]
         if premise:  # the premise check needs the passages about the premise itself
-            queries += [q for q in (premise, premise_subject(premise)) if q]
+            queries += premise_queries(premise)
         queries += [f.query for f in facets(question, self.kb.subject_of(question))]
         seen: dict[str, Passage] = {}
         for query in queries:

@@ -162,3 +162,63 @@ def premise_subject(premise: str) -> str:
         re.I,
     )
     return match.group(1) if match else ""
+
+
+# Descriptors that exclude each other, as clinicians use them: a premise that a condition
+# is "typically axonal" is best checked against what the sources say of it as demyelinating.
+# General clinical opposites, not facts about any corpus; each pair is read both ways.
+_OPPOSITES = (
+    ("axonal", "demyelinating"),
+    ("motor", "sensory"),
+    ("proximal", "distal"),
+    ("acute", "chronic"),
+    ("rapid", "slow"),
+    ("rapidly", "slowly"),
+    ("young", "older"),
+    ("younger", "older"),
+    ("benign", "malignant"),
+    ("symmetric", "asymmetric"),
+    ("symmetrical", "asymmetrical"),
+    ("common", "rare"),
+    ("mild", "severe"),
+    ("painful", "painless"),
+    ("inherited", "acquired"),
+    ("hereditary", "acquired"),
+    ("early", "late"),
+)
+_OPPOSITE = {b: a for a, b in reversed(_OPPOSITES)} | {a: b for a, b in _OPPOSITES}
+
+_OPPOSITE_WORD = re.compile(
+    r"(?<![\w-])(?:" + "|".join(sorted(_OPPOSITE, key=len, reverse=True)) + r")(?![\w-])", re.I
+)
+
+
+class Contrary(NamedTuple):
+    """A premise with what it asserts turned into its opposite, and the stems of the
+    opposites swapped in."""
+
+    query: str
+    words: frozenset[str]
+
+
+def contrary(premise: str) -> Contrary | None:
+    """The premise with what it asserts turned into its opposite ("Anti-MAG neuropathy is
+    typically axonal" -> "Anti-MAG neuropathy is typically demyelinating"), or None when
+    no word of what it asserts has a known opposite. The sources seldom deny a false
+    premise in its own words; they state the contrary."""
+    subject = premise_subject(premise)
+    claim = premise[len(subject) :]
+    opposites = [_OPPOSITE[m.group(0).lower()] for m in _OPPOSITE_WORD.finditer(claim)]
+    if not opposites:
+        return None
+    swapped = _OPPOSITE_WORD.sub(lambda m: _OPPOSITE[m.group(0).lower()], claim)
+    return Contrary(subject + swapped, frozenset(stems(" ".join(opposites))))
+
+
+def premise_queries(premise: str) -> list[str]:
+    """What to search for to check a premise: the premise itself, then its contrary when
+    one is known, else its subject without what it asserts (``premise_subject``)."""
+    opposite = contrary(premise)
+    return list(
+        dict.fromkeys(q for q in (premise, opposite.query if opposite else premise_subject(premise)) if q)
+    )

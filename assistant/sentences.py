@@ -118,6 +118,13 @@ _MINORITY = re.compile(
     r"less than half|fewer than half|under half)\b",
     re.I,
 )
+_MAJORITY = re.compile(
+    # "most" as a quantifier ("most patients"), not a superlative ("the most severe deficits")
+    r"\b(?:most(?= (?:of|patients|cases|people|subjects|participants|individuals|had|have|were|are)\b)|"
+    r"mostly|majority|usually|typically|mainly|predominantly|predominant|generally|"
+    r"commonly|largely|characteristic(?:ally)?|classic(?:al|ally)?|nearly all|almost all|always)\b",
+    re.I,
+)
 _PERCENT = re.compile(r"(?<![\d.])(\d{1,2}(?:\.\d+)?)\s*%")
 _N_OF_M = re.compile(r"\b(\d+) (?:of|out of) (?:the )?(\d+)\b")
 _FINITE = re.compile(
@@ -296,6 +303,24 @@ def minority(sentence: str, about: set[str]) -> bool:
         before = _WORDS.findall(sentence[:start])[-SHARE_WINDOW:]
         after = _WORDS.findall(sentence[end:])[:SHARE_WINDOW]
         if set(stems(" ".join([*before, *after]))) & about:
+            return True
+    return False
+
+
+def majority(sentence: str, about: set[str]) -> bool:
+    """True when the sentence says something named by one of the stems ``about`` holds for
+    most or is typical ("usually distal and sensory-predominant", "72% had a demyelinating
+    ...", "a classic demyelinating neuropathy"), within a few words of the quantifier: what
+    the sources say of the contrary of a premise."""
+    spans = [m.span() for m in _MAJORITY.finditer(sentence)]
+    spans += [m.span() for m in _PERCENT.finditer(sentence) if float(m[1]) > 50]
+    spans += [m.span() for m in _N_OF_M.finditer(sentence) if int(m[2]) > 0 and int(m[1]) / int(m[2]) > 0.5]
+    for start, end in spans:
+        near = [
+            *_WORDS.findall(sentence[:start])[-SHARE_WINDOW:],
+            *_WORDS.findall(sentence[end:])[:SHARE_WINDOW],
+        ]
+        if set(stems(" ".join(near).replace("-", " "))) & about:
             return True
     return False
 

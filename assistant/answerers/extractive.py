@@ -28,7 +28,14 @@ from assistant.facets import facets, kind_of
 from assistant.knowledge import KnowledgeBase
 from assistant.lexicon import WORD, stems
 from assistant.passages import Passage
-from assistant.premise import asserted, claims_majority, premise_subject, restates, split_premise
+from assistant.premise import (
+    asserted,
+    claims_majority,
+    contrary,
+    premise_queries,
+    restates,
+    split_premise,
+)
 from assistant.questions import (
     asked_type,
     asks_about_research,
@@ -666,11 +673,18 @@ class ExtractiveAnswerer:
         """What the sources say about the premise: the likeliest sentences on the premise
         itself (those that qualify or contradict it first, primary sources first), and on
         its subject without what it asserts ("anti-MAG neuropathy is typically ..."), where
-        a correcting fact often is. A sentence whose next sentence qualifies it ("...
-        cautions that ...", "however ...") brings that sentence along."""
+        a correcting fact often is, or on its contrary ("... is typically demyelinating")
+        where a source says the contrary of most. A sentence whose next sentence qualifies
+        it ("... cautions that ...", "however ...") brings that sentence along. A sentence
+        designing future research is no evidence on a premise about patients."""
         chosen: list[Candidate] = []
-        for query in dict.fromkeys([premise, premise_subject(premise)]):
+        opposite = contrary(premise)
+        for query in premise_queries(premise):
             scored = self.candidates(query, passages) if query else []
+            agenda = _agenda(scored, premise)
+            scored = [c for c in scored if id(c) not in agenda]
+            if opposite and query == opposite.query:
+                scored = [c for c in scored if sentences.majority(c.text, set(opposite.words))]
             if not scored or selection.support(scored, None) < self.min_support:
                 continue
             rank = selection.relevance(scored, self._question(query))

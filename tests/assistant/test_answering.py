@@ -161,6 +161,34 @@ def test_a_background_saying_what_is_unknown_is_not_quoted_as_an_answer(
     assert not any("unclear" in c.quote for c in answer.citations)
 
 
+COURSE_STUDY = """---
+id: zorbel-course-2020
+kind: research
+title: "Test fixture: the course of Zorbel syndrome over a decade"
+authors: [Fixture H]
+year: 2020
+study_type: cohort
+provenance: summary
+note: Invented text for the test suite; not a real study.
+---
+## Results
+In the Fixture 2020 series, Zorbel syndrome followed a chronic course in most patients, over many years.
+"""
+
+
+def test_a_premise_the_sources_never_state_is_checked_against_its_contrary(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """No source calls Zorbel syndrome acute; one says its course is chronic in most
+    patients, which is what the premise check should put first."""
+    answer = ask(
+        with_document(tmp_path, embedder, COURSE_STUDY),
+        "Since Zorbel syndrome is usually acute, how soon should quintomab be started?",
+    )
+    premise = [c for c in answer.citations if c.role == "premise"]
+    assert premise and "chronic course in most patients" in premise[0].quote, answer.answer
+
+
 BLORP_STUDY = """---
 id: zorbel-blorp-2020
 kind: research
@@ -535,6 +563,9 @@ def test_a_premise_about_most_is_not_led_by_a_sentence_that_agrees_with_it(assis
     first = next(c for c in answer.citations if c.role == "premise")
     assert "mostly had an axonal" not in first.quote
     assert "demyelinating" in first.quote
+    # nor is a proposal for future trials' entry criteria evidence on what patients have
+    premise = [c for c in answer.citations if c.role == "premise"]
+    assert not any(sentences.plans_research(c.quote) for c in premise), answer.answer
 
 
 def test_a_refusal_never_says_a_word_is_unmentioned_when_a_passage_has_it_hyphenated(assistant) -> None:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.premise import claims_majority, premise_subject, restates, split_premise
+from assistant.premise import (
+    claims_majority,
+    contrary,
+    premise_queries,
+    premise_subject,
+    restates,
+    split_premise,
+)
 
 
 @pytest.mark.parametrize(
@@ -87,3 +94,39 @@ def test_a_premise_about_most_is_told_apart_from_agreement_and_contradiction() -
     assert not restates("It is usually rapidly progressive", "Weigh it against the usually slow progression.")
     # A premise without a verb of being has nothing asserted to restate.
     assert not restates("Most patients respond to rituximab", "Most patients respond to rituximab.")
+
+
+@pytest.mark.parametrize(
+    ("premise", "query", "words"),
+    [
+        (
+            "Anti-MAG neuropathy is typically axonal",
+            "Anti-MAG neuropathy is typically demyelinating",
+            {"demyelin"},
+        ),
+        ("The disease mostly affects young adults", "The disease mostly affects older adults", {"older"}),
+        (
+            "The neuropathy is usually rapidly progressive",
+            "The neuropathy is usually slowly progressive",
+            {"slowli"},
+        ),
+        ("Chronic cases are mainly motor", "Chronic cases are mainly sensory", {"sensori"}),
+    ],
+)
+def test_the_contrary_of_a_premise_turns_what_it_asserts_into_its_opposite(
+    premise: str, query: str, words: set[str]
+) -> None:
+    opposite = contrary(premise)
+    assert opposite is not None and opposite.query == query and opposite.words == words
+
+
+def test_a_premise_without_a_known_opposite_is_checked_on_its_subject() -> None:
+    assert contrary("Titres above 10,000 BTU are diagnostic") is None
+    assert premise_queries("Titres above 10,000 BTU are diagnostic") == [
+        "Titres above 10,000 BTU are diagnostic",
+        "Titres above 10,000 BTU are",
+    ]
+    assert premise_queries("Anti-MAG neuropathy is typically axonal") == [
+        "Anti-MAG neuropathy is typically axonal",
+        "Anti-MAG neuropathy is typically demyelinating",
+    ]

@@ -211,6 +211,25 @@ def test_a_share_under_half_of_what_a_premise_names_is_a_minority(
     assert sentences.minority(sentence, about) is expected
 
 
+@pytest.mark.parametrize(
+    ("sentence", "about", "expected"),
+    [
+        ("IgM neuropathy is usually distal and sensory-predominant.", {"sensori"}, True),
+        ("72% of patients had a demyelinating and 28% an axonal polyneuropathy.", {"demyelin"}, True),
+        ("HNK1-positive patients had a classic distal demyelinating neuropathy.", {"demyelin"}, True),
+        ("Most patients had a demyelinating neuropathy.", {"demyelin"}, True),
+        # a share under half, a superlative, a share of something else
+        ("72% of patients had a demyelinating and 28% an axonal polyneuropathy.", {"axon"}, False),
+        ("The best responders had the most severe sensory deficits at baseline.", {"sensori"}, False),
+        ("Rituximab does not improve the INCAT sensory score.", {"sensori"}, False),
+    ],
+)
+def test_a_sentence_says_of_most_what_it_names_near_its_quantifier(
+    sentence: str, about: set[str], expected: bool
+) -> None:
+    assert sentences.majority(sentence, about) is expected
+
+
 def test_background_and_methods_set_the_scene() -> None:
     assert sentences.sets_the_scene("BACKGROUND") and sentences.sets_the_scene("Introduction")
     assert sentences.sets_the_scene("Methods") and sentences.sets_the_scene("Patients and methods")
