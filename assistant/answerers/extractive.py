@@ -33,6 +33,7 @@ from assistant.premise import (
     claims_majority,
     contrary,
     premise_queries,
+    premise_subject,
     restates,
     split_premise,
 )
@@ -695,8 +696,15 @@ class ExtractiveAnswerer:
             scored = [c for c in scored if c.hits & claim] if claim else scored
             if not scored:
                 continue
-            best = max(rank[id(c)] for c in scored)
-            near = selection.keep_stronger([c for c in scored if rank[id(c)] >= best - PREMISE_MARGIN], rank)
+            # Of the premise's own words, those after its verb of being say what it asserts
+            # ("... are diagnostic"): a sentence naming them speaks to the claim, one naming
+            # only its subject ("titres above 10,000 BTU predict ...") to something else.
+            said = self._said_concepts(query) if query == premise else set()
+            speaking = [c for c in scored if c.hits & said] or scored
+            best = max(rank[id(c)] for c in speaking)
+            near = selection.keep_stronger(
+                [c for c in speaking if rank[id(c)] >= best - PREMISE_MARGIN], rank
+            )
             near = [c for c in near if not (c.secondary or c.superseded)] or near
             ordered = sorted(near, key=lambda c: -(rank[id(c)] + QUALIFIER_BONUS * _stance(premise, c.text)))
             fresh = [
@@ -732,6 +740,19 @@ class ExtractiveAnswerer:
             if i not in condition
             and not _PREMISE_FRAME.fullmatch(c.label)
             and not _RELATION.fullmatch(c.label)
+        }
+
+    def _said_concepts(self, premise: str) -> set[int]:
+        """Indices of the claim concepts (``_claim_concepts``) that name what the premise
+        asserts after its verb of being (``premise.asserted``); none when it has no such verb."""
+        if not premise_subject(premise):
+            return set()
+        said = asserted(premise)
+        question_concepts = concepts(premise, self.kb.synonyms, self.kb.idf[0], UNSEEN_WEIGHT)
+        return {
+            i
+            for i in self._claim_concepts(premise)
+            if any(set(alternative) <= said for alternative in question_concepts[i].alternatives)
         }
 
     def _refusal(

@@ -189,6 +189,37 @@ def test_a_premise_the_sources_never_state_is_checked_against_its_contrary(
     assert premise and "chronic course in most patients" in premise[0].quote, answer.answer
 
 
+FLARN_REVIEW = """---
+id: zorbel-flarn-2021
+kind: research
+title: "Test fixture: flarn antibody testing in Zorbel syndrome"
+authors: [Fixture K]
+year: 2021
+study_type: review
+provenance: summary
+note: Invented text for the test suite; not a real review.
+---
+## Findings
+In the Fixture 2021 review, flarn titres above 500 units went with the typical picture of Zorbel syndrome.
+The Fixture 2021 review states that very high flarn titres are diagnostic of Zorbel syndrome.
+The Fixture 2021 review cautions that intermediate flarn titres can also occur in Krell neuropathy.
+"""
+
+
+def test_a_premise_is_checked_on_what_it_asserts_not_on_its_subject(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """'Titres above 500 units are diagnostic': the sentence sharing most of its words
+    speaks of the typical picture; the one on what is diagnostic, with its caveat, checks it."""
+    answer = ask(
+        with_document(tmp_path, embedder, FLARN_REVIEW),
+        "Flarn titres above 500 units are diagnostic, so can I skip nerve conduction studies in Zorbel syndrome?",
+    )
+    premise = [c.quote for c in answer.citations if c.role == "premise"]
+    assert premise and "are diagnostic" in premise[0], answer.answer
+    assert any("intermediate flarn titres" in q for q in premise), answer.answer
+
+
 BLORP_STUDY = """---
 id: zorbel-blorp-2020
 kind: research
