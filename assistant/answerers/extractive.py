@@ -677,13 +677,17 @@ class ExtractiveAnswerer:
         a correcting fact often is, or on its contrary ("... is typically demyelinating")
         where a source says the contrary of most. A sentence whose next sentence qualifies
         it ("... cautions that ...", "however ...") brings that sentence along. A sentence
-        designing future research is no evidence on a premise about patients."""
+        designing future research, or saying who could enter a study ("patients also needed
+        pain above 4 on a VAS"), is no evidence on a premise about patients."""
         chosen: list[Candidate] = []
+        if not self._claim_concepts(premise):  # "X is common": nothing to look for but X
+            return chosen
         opposite = contrary(premise)
+        design = provides(premise, "design")  # a premise about how a study was run
         for query in premise_queries(premise):
             scored = self.candidates(query, passages) if query else []
             agenda = _agenda(scored, premise)
-            scored = [c for c in scored if id(c) not in agenda]
+            scored = [c for c in scored if id(c) not in agenda and (design or not _how_run(c))]
             if opposite and query == opposite.query:
                 scored = [c for c in scored if sentences.majority(c.text, set(opposite.words))]
             if not scored or selection.support(scored, None) < self.min_support:

@@ -189,6 +189,45 @@ def test_a_premise_the_sources_never_state_is_checked_against_its_contrary(
     assert premise and "chronic course in most patients" in premise[0].quote, answer.answer
 
 
+ENTRY_TRIAL = """---
+id: zorbel-entry-2022
+kind: research
+title: "Test fixture: a trial of vexamab for pain in Zorbel syndrome"
+authors: [Fixture L]
+year: 2022
+study_type: rct
+provenance: summary
+note: Invented text for the test suite; not a real trial.
+---
+## Methods
+To enter the Fixture 2022 trial, patients with Zorbel syndrome needed pain above 4 on a visual analogue scale.
+
+## Results
+In the Fixture 2022 trial, vexamab did not change grip strength.
+"""
+
+
+def test_a_premise_is_not_checked_with_a_study_s_entry_criteria(tmp_path: Path, embedder: Embedder) -> None:
+    """Who could enter a trial of painful patients says nothing of whether the disease is
+    mostly painful, and no other source speaks of pain: the premise goes unchecked."""
+    answer = ask(
+        with_document(tmp_path, embedder, ENTRY_TRIAL),
+        "Since Zorbel syndrome is mostly painful, should every patient get vexamab?",
+    )
+    assert answer.premise and "painful" in answer.premise
+    assert not [c for c in answer.citations if c.role == "premise"], answer.answer
+
+
+def test_a_premise_that_claims_nothing_searchable_is_not_checked_with_any_sentence(zorbel) -> None:
+    """'Zorbel syndrome is common' names only the condition beside a stop word: every
+    sentence on Zorbel syndrome would do, so none is shown as evidence on the premise."""
+    answer = ask(
+        zorbel, "Since Zorbel syndrome is common, should every patient be screened for a marrow disorder?"
+    )
+    assert answer.premise and "common" in answer.premise
+    assert not [c for c in answer.citations if c.role == "premise"], answer.answer
+
+
 FLARN_REVIEW = """---
 id: zorbel-flarn-2021
 kind: research
