@@ -24,6 +24,9 @@ logger = logging.getLogger(__name__)
 # A secondary sentence is checked against this many of its nearest primary sentences for
 # a restatement of it (``KnowledgeBase.primary_restatements``).
 RESTATEMENT_CANDIDATES = 15
+# ... and this many for a primary sentence giving a share of the same thing
+# (``selection.same_measure``), when none restates it.
+MEASURE_CANDIDATES = 40
 
 
 class KnowledgeBase:
@@ -267,7 +270,9 @@ class KnowledgeBase:
         )
         return rows, primary[rows]
 
-    def primary_restatements(self, quotes: list[tuple[int, str]]) -> list[tuple[int, int, int] | None]:
+    def primary_restatements(
+        self, quotes: list[tuple[int, str]], measures: frozenset[int] = frozenset()
+    ) -> list[tuple[int, int, int] | None]:
         """For each (row, quote), a sentence of the secondary chunk at ``row``: where a
         primary source says what it says, as (row, start, end) of that sentence in its
         document, or None.
@@ -275,9 +280,12 @@ class KnowledgeBase:
         Among the quote's ``RESTATEMENT_CANDIDATES`` nearest primary sentences anywhere in
         the corpus, one that is the same claim (``selection.says_the_same``, as
         ``selection.same_claim`` asks of candidates) or that states every figure of it (two or more:
-        ``selection.restates``). A secondary source is quoted only for what no primary
+        ``selection.restates``); failing that, for the quotes whose indices are in
+        ``measures`` (a bottom line: the share is the answer), the nearest of its
+        ``MEASURE_CANDIDATES`` nearest that gives a share of what it gives a share of
+        (``selection.same_measure``). A secondary source is quoted only for what no primary
         source states. One pass over the sentence vectors serves every quote."""
-        from assistant.selection import restates, says_the_same
+        from assistant.selection import restates, same_measure, says_the_same
         from assistant.sentences import trailing_marker
 
         owners, primary = self._sentence_owners
@@ -297,21 +305,26 @@ class KnowledgeBase:
             return found
         scores = np.asarray(self.sentence_vectors @ np.stack([v for _, _, v in wanted]).T, dtype=np.float32)
         scores[~primary] = -np.inf
-        k = min(RESTATEMENT_CANDIDATES, int(primary.sum()))
+        k = min(MEASURE_CANDIDATES, int(primary.sum()))
         for column, (n, sentence, _) in enumerate(wanted):
             column_scores = scores[:, column]
             nearest = np.argpartition(-column_scores, k - 1)[:k]
-            for i in sorted(nearest, key=lambda i: -column_scores[i]):
+            measure: tuple[int, int, int] | None = None
+            for rank, i in enumerate(sorted(nearest, key=lambda i: -column_scores[i])):
                 other_row = int(owners[i])
                 other = self.chunks[other_row]
                 o_start, o_end = other.sentences[int(i) - self.sentence_rows[other_row]]
                 said = self.texts[other.doc_id][o_start:o_end]
                 similarity = float(column_scores[i])
-                if says_the_same(said, sentence, similarity) or restates(
-                    said, sentence, similarity, overlap=1.0
+                if rank < RESTATEMENT_CANDIDATES and (
+                    says_the_same(said, sentence, similarity)
+                    or restates(said, sentence, similarity, overlap=1.0)
                 ):
                     found[n] = (other_row, o_start, o_end)
                     break
+                if n in measures and measure is None and same_measure(said, sentence, similarity):
+                    measure = (other_row, o_start, o_end)
+            found[n] = found[n] or measure
         return found
 
     def lexical(self, query: str, k: int) -> list[int]:

@@ -268,7 +268,10 @@ class Assistant:
             for i, c in enumerate(draft.claims)
             if c.chunk_id in by_id and by_id[c.chunk_id].source.is_secondary
         ]
-        restated = self.kb.primary_restatements([(row, quote) for _, row, quote in secondary])
+        # A bottom line's share may be stood in for by a primary source's share of the same
+        # thing; evidence is quoted for what else it says too ("... with a DADS phenotype").
+        leads = frozenset(k for k, (i, _, _) in enumerate(secondary) if draft.claims[i].role == "lead")
+        restated = self.kb.primary_restatements([(row, quote) for _, row, quote in secondary], leads)
         for (i, _, _), found in zip(secondary, restated, strict=True):
             if found is None:
                 continue

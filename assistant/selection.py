@@ -65,6 +65,12 @@ REDUNDANCY = 0.85
 SAME_WORDS = 0.5
 # A secondary sentence this close to a primary one adds nothing of its own.
 SECONDARY_OVERLAP = 0.70
+# How close a primary sentence giving a share of the same thing must be to a secondary
+# one to stand in for it (``same_measure``).
+MEASURE_SIMILARITY = 0.5
+# ... and how many words what they count must share: one is often the condition alone
+# ("anti-MAG"), which any share in the corpus counts.
+MEASURE_WORDS = 2
 MAX_PER_SOURCE = 2
 
 
@@ -185,6 +191,17 @@ def restates(primary: str, secondary: str, similarity: float, overlap: float = S
         return True
     figures = sentences.figures(secondary)
     return len(figures) >= 2 and figures <= sentences.figures(primary)
+
+
+def same_measure(primary: str, secondary: str, similarity: float) -> bool:
+    """True when the ``primary`` sentence gives a share of what the ``secondary`` one gives
+    a share of, whatever the figure ("44% of patients had antibodies against MAG" for "half
+    of them have anti-MAG antibodies"), and the two are close in meaning
+    (``MEASURE_SIMILARITY``, ``MEASURE_WORDS``): a primary source's own figure answers where the secondary
+    one's would. A share of something else ("neuropathy develops in up to about half of
+    such patients") does not."""
+    shared = sentences.counted(primary) & sentences.counted(secondary)
+    return similarity >= MEASURE_SIMILARITY and len(shared) >= MEASURE_WORDS
 
 
 def keep_stronger(candidates: list[Candidate], rank: dict[int, float]) -> list[Candidate]:

@@ -125,6 +125,22 @@ _MAJORITY = re.compile(
     r"commonly|largely|characteristic(?:ally)?|classic(?:al|ally)?|nearly all|almost all|always)\b",
     re.I,
 )
+# A share of a group: a percentage, "N of M", or a fraction in words.
+_SHARE = re.compile(
+    r"(?:(?<![\d.])\d{1,3}(?:\.\d+)?\s*%|\b(?:half|a third|one third|two thirds|a quarter|one quarter|"
+    r"three quarters|a fifth|a minority|the majority|most))(?= of\b)|\b\d+ (?:of|out of) (?:the )?\d+\b",
+    re.I,
+)
+# Words near a share that say nothing of what it counts.
+_NOT_COUNTED = frozenset(
+    stems(
+        "a an the of in on at to and or with for by from as is are was were be been have has had them they "
+        "their these those such who which that this patient patients people person persons case cases "
+        "subject subjects participant participants individual individuals cohort study series group about "
+        "roughly around approximately nearly almost up over under more less than some against within between among "
+        "after before during while when whose whom all both each"
+    )
+)
 _PERCENT = re.compile(r"(?<![\d.])(\d{1,2}(?:\.\d+)?)\s*%")
 _N_OF_M = re.compile(r"\b(\d+) (?:of|out of) (?:the )?(\d+)\b")
 _FINITE = re.compile(
@@ -323,6 +339,26 @@ def majority(sentence: str, about: set[str]) -> bool:
         if set(stems(" ".join(near).replace("-", " "))) & about:
             return True
     return False
+
+
+def counted(sentence: str) -> frozenset[str]:
+    """The stems of what the sentence's shares count: the nearest few content words either
+    side of each ("half of them have anti-MAG antibodies" -> anti-mag, antibodi, ...; "44%
+    of patients had antibodies against MAG" -> antibodi, ...). Empty when it states no
+    share of a group ("cut antibody levels by 60%" is none). Two sentences whose shares
+    count words in common measure the same thing."""
+    words: set[str] = set()
+    for match in _SHARE.finditer(sentence):
+        before = [w for w in stems(sentence[: match.start()]) if _counts(w)]
+        after = [w for w in stems(sentence[match.end() :]) if _counts(w)]
+        words.update(before[-SHARE_WINDOW:], after[:SHARE_WINDOW])
+    return frozenset(words)
+
+
+def _counts(stem: str) -> bool:
+    """True for a word that can say what a share counts: not a number, a function word or
+    a word for people."""
+    return stem not in _NOT_COUNTED and not stem[:1].isdigit()
 
 
 def cautions(sentence: str) -> bool:

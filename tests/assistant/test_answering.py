@@ -695,6 +695,24 @@ def test_a_secondary_claim_a_primary_source_restates_quotes_the_primary_source(a
     assert answer.lead_citations and not any(c.secondary for c in answer.lead_citations)
 
 
+def test_a_secondary_share_in_the_bottom_line_gives_way_to_a_primary_share_of_the_same_thing(
+    assistant,
+) -> None:
+    """The AI-written seed says 'half of them have anti-MAG antibodies'; the Niermeijer
+    cohort, which the question does not retrieve, found that 44% of its patients had them.
+    The bottom line of the issue's own example question quotes the cohort."""
+    answer = assistant.ask(
+        "How common are anti-MAG antibodies in IgM MGUS neuropathy, and does rituximab help?"
+    )
+    first = [c for c in answer.lead_citations if c.part == 0]
+    assert first and not any(c.secondary for c in first), answer.answer
+    assert "44% of patients had antibodies" in first[0].quote
+    # Quoted as evidence for something else, a secondary share is not swapped for a figure.
+    quote = "In patients with IgM MGUS and peripheral neuropathy, half of them have anti-MAG antibodies"
+    answer = assistant.check_step(_draft_state(assistant, "seed-droracle-guidelines", quote, role="evidence"))
+    assert [c.source_id for c in answer.citations] == ["seed-droracle-guidelines"]
+
+
 def test_a_kind_of_test_no_source_speaks_of_is_not_answered_with_another_kind(assistant) -> None:
     """Two sources speak of nerve biopsy (rarely needed); none of a bone marrow biopsy.
     'Nerve biopsy is rarely needed' once led the answer to the question below."""

@@ -456,3 +456,19 @@ def test_a_concept_narrowed_by_words_no_source_uses_names_another_kind() -> None
     question = "Is a sural nerve biopsy needed?"
     found = concepts(question, Synonyms(), idf, 5.0)
     assert {found[i].label for i in unsaid_kinds(question, found, idf)} == {"nerve"}
+
+
+def test_a_primary_share_of_the_same_thing_stands_in_for_a_secondary_one() -> None:
+    secondary = "In patients with IgM MGUS and peripheral neuropathy, half of them have anti-MAG antibodies."
+    primary = (
+        "In the cohort, 44% of patients had antibodies against myelin-associated glycoprotein (anti-MAG)."
+    )
+    assert selection.same_measure(primary, secondary, similarity=0.63)
+    assert not selection.same_measure(primary, secondary, similarity=0.3)  # too far apart in meaning
+    # a share of something else: neuropathy, not antibodies; or the condition alone
+    other = "Peripheral neuropathy is common in IgM monoclonal gammopathy and develops in about half of such patients."
+    assert not selection.same_measure(other, secondary, similarity=0.64)
+    titres = "In the cohort, 11% of patients had low anti-MAG titres."
+    assert not selection.same_measure(
+        titres, "Half of anti-MAG patients respond to rituximab.", similarity=0.6
+    )

@@ -230,6 +230,19 @@ def test_a_sentence_says_of_most_what_it_names_near_its_quantifier(
     assert sentences.majority(sentence, about) is expected
 
 
+def test_what_a_share_counts_is_the_content_words_beside_it() -> None:
+    assert {"anti-mag", "antibodi"} <= sentences.counted(
+        "In MGUS neuropathy, half of them have anti-MAG antibodies."
+    )
+    assert {"antibodi", "glycoprotein"} <= sentences.counted(
+        "In the cohort, 44% of patients had antibodies against myelin-associated glycoprotein."
+    )
+    assert "patient" not in sentences.counted("30% of patients were disabled 10 years after onset.")
+    # a change by a percentage is no share of a group; no share, nothing counted
+    assert sentences.counted("Future trials should cut antibody levels by at least 60%.") == frozenset()
+    assert sentences.counted("Rituximab lowered anti-MAG titres.") == frozenset()
+
+
 def test_background_and_methods_set_the_scene() -> None:
     assert sentences.sets_the_scene("BACKGROUND") and sentences.sets_the_scene("Introduction")
     assert sentences.sets_the_scene("Methods") and sentences.sets_the_scene("Patients and methods")
