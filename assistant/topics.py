@@ -164,6 +164,15 @@ class TopicIndex:
         return SCOPE_LEAD + "; ".join(self.scope[:limit]) + "."
 
 
+def _spelling(written: Counter[str]) -> str:
+    """How a phrase is shown: as the documents most often write it, the form inside a
+    sentence ("anti-MAG neuropathy") over one capitalised to open a sentence or a title
+    ("Anti-MAG neuropathy", "Anti-MAG Neuropathy"); acronyms keep their capitals."""
+    return max(
+        written, key=lambda form: (written[form], not form[:1].isupper(), -sum(map(str.isupper, form)))
+    )
+
+
 def build_topics(
     documents: Iterable[tuple[str, str, list[str]]], abbreviations: Mapping[str, str] | None = None
 ) -> TopicIndex:
@@ -178,6 +187,7 @@ def build_topics(
     share: Counter[str] = Counter()
     known: set[str] = set()
     phrases: Counter[str] = Counter()
+    spellings: dict[str, Counter[str]] = {}  # how the documents write each phrase
     for title, text, sentences in documents:
         counts = Counter(stems(text))
         opening = " ".join([title, *sentences[:OPENING_SENTENCES]])
@@ -186,13 +196,16 @@ def build_topics(
         used.append(frozenset(counts) | own)
         share.update(set(counts) | own)
         known.update(counts)
-        phrases.update({c.text.lower(): c.text for c in find_conditions(opening, abbreviations or {})}.keys())
+        found = find_conditions(opening, abbreviations or {})
+        phrases.update({c.text.lower() for c in found})
+        for c in found:
+            spellings.setdefault(c.text.lower(), Counter())[c.text] += 1
     n = max(len(subjects), 1)
     common = frozenset(s for s, k in share.items() if k / n >= COMMON_SHARE)
     dominant = frozenset(
         s for s, k in share.items() if k / n >= 0.8 and _HEAD.match(s) and s not in _GENERIC_HEADS
     )
-    scope = tuple(p for p, k in phrases.most_common(8) if k > 1 or n == 1)
+    scope = tuple(_spelling(spellings[p]) for p, k in phrases.most_common(8) if k > 1 or n == 1)
     core = frozenset(
         s for phrase in scope for c in find_conditions(phrase, abbreviations or {}) for s in c.specific
     )

@@ -236,3 +236,12 @@ def test_an_acronym_that_names_a_study_is_what_the_question_is_about() -> None:
     tokens = name_tokens(["Lobectomy in thyroid cancer."])
     assert off_topic("What did the ZQX trial find?", THYROID, {}, (), tokens) == ("ZQX",)
     assert off_topic("What did the ZQX score predict?", THYROID, {}, (), tokens) == ("ZQX",)
+
+
+def test_the_scope_names_conditions_as_the_documents_write_them() -> None:
+    """Acronyms keep their capitals; a capital that only opens a sentence or a title goes."""
+    topics = corpus(
+        ("IgM Monoclonal Gammopathy: a review", ["IgM monoclonal gammopathy is common.", "It is slow."]),
+        ("Outcome of IgM monoclonal gammopathy", ["In IgM monoclonal gammopathy, most patients do well."]),
+    )
+    assert "IgM monoclonal gammopathy" in topics.describe()
