@@ -112,7 +112,9 @@ class Answer(BaseModel):
     )
     parts: list[str] = Field(default_factory=list, description="The parts of a compound question.")
     unanswered: list[UnansweredPart] = Field(
-        default_factory=list, description="Parts of a compound question the sources do not answer."
+        default_factory=list,
+        description="Parts of a compound question the sources do not answer; part 0 of a one-part "
+        "question whose premise alone the sources speak to.",
     )
     refused: bool = False
     refusal_reason: str | None = None
@@ -150,11 +152,15 @@ def scope_terms(scope: str) -> str:
 
 def unanswered_parts(draft: Draft, citations: list[Citation]) -> list[UnansweredPart]:
     """Each part of a compound question that the answerer could not answer (with its
-    reason) or whose bottom line did not survive the checks. A part whose answer an
-    earlier part's bottom line already gives is neither."""
-    if not citations or len(draft.parts) < 2:
+    reason) or whose bottom line did not survive the checks, and a one-part question
+    answered only by its premise check. A part whose answer an earlier part's bottom line
+    already gives is neither."""
+    if not citations:
         return []
     why = dict(draft.unanswered)
+    if len(draft.parts) < 2:  # a question whose premise alone could be checked
+        led = any(c.role == "lead" for c in citations)
+        return [] if led or 0 not in why else [UnansweredPart(part=0, reason=why[0])]
     drafted = {c.part for c in draft.claims if c.role == "lead"}
     answered = {c.part for c in citations if c.role == "lead"}
     why |= {i: f"{REFUSAL} No claim for it survived the citation check." for i in drafted - answered}

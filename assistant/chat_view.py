@@ -34,6 +34,7 @@ from assistant.render import (
     part_label,
     part_refusal,
     pubmed_url,
+    question_refusal,
     refusal_why,
     removed_note,
     safe_url,
@@ -166,9 +167,12 @@ def _premise(answer: Answer, key: str) -> str:
 
 def _bottom_line(answer: Answer, key: str) -> str:
     leads = [(i - 1, answer.citations[i - 1]) for i in answer.lead if 0 < i <= len(answer.citations)]
-    if not leads:
+    why_not = next((u.reason for u in answer.unanswered), None)
+    if not leads and why_not:  # only the premise could be checked
+        body = f'<p><span class="cw-unanswered">{_e(question_refusal(why_not))}</span></p>'
+    elif not leads:
         return ""
-    if len(answer.parts) < 2:
+    elif len(answer.parts) < 2:
         body = "<p>" + " ".join(_statement(c, i, key) for i, c in leads) + "</p>"
     else:
         rows = []

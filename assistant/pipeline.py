@@ -36,6 +36,7 @@ from assistant.render import render_markdown
 from assistant.retrieval import make_retriever
 from assistant.sentences import section_weight, states_certainty
 from assistant.statements import unsupported_reason
+from assistant.topics import disease_names
 from ingest import InvalidQuestionError, Settings
 
 if TYPE_CHECKING:
@@ -130,7 +131,7 @@ class Assistant:
         parts = resolve_parts(written, self.kb.named_terms)
         queries = [question, *(parts if len(parts) > 1 else [])]
         if premise:  # the premise check needs the passages about the premise itself
-            queries += premise_queries(premise)
+            queries += premise_queries(premise, disease_names(premise, self.kb.abbreviations))
         queries += [f.query for f in facets(question, self.kb.subject_of(question))]
         seen: dict[str, Passage] = {}
         for query in queries:

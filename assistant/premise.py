@@ -13,6 +13,7 @@ agree, so the answerer first quotes what the sources say about the premise.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from assistant.lexicon import stems
@@ -201,24 +202,31 @@ class Contrary(NamedTuple):
     words: frozenset[str]
 
 
-def contrary(premise: str) -> Contrary | None:
+def contrary(premise: str, names: Sequence[str] = ()) -> Contrary | None:
     """The premise with what it asserts turned into its opposite ("Anti-MAG neuropathy is
     typically axonal" -> "Anti-MAG neuropathy is typically demyelinating"), or None when
-    no word of what it asserts has a known opposite. The sources seldom deny a false
-    premise in its own words; they state the contrary."""
+    no word of what it asserts has a known opposite. Words inside ``names`` (the conditions
+    it names: "IgM demyelinating neuropathy") are not what it asserts. The sources seldom
+    deny a false premise in its own words; they state the contrary."""
     subject = premise_subject(premise)
     claim = premise[len(subject) :]
-    opposites = [_OPPOSITE[m.group(0).lower()] for m in _OPPOSITE_WORD.finditer(claim)]
-    if not opposites:
+    named = [m.span() for name in names if name for m in re.finditer(re.escape(name), claim)]
+    swaps = [m for m in _OPPOSITE_WORD.finditer(claim) if not any(a <= m.start() < b for a, b in named)]
+    if not swaps:
         return None
-    swapped = _OPPOSITE_WORD.sub(lambda m: _OPPOSITE[m.group(0).lower()], claim)
-    return Contrary(subject + swapped, frozenset(stems(" ".join(opposites))))
+    swapped, end = [], 0
+    for m in swaps:
+        swapped += [claim[end : m.start()], _OPPOSITE[m.group(0).lower()]]
+        end = m.end()
+    opposites = [_OPPOSITE[m.group(0).lower()] for m in swaps]
+    return Contrary(subject + "".join(swapped) + claim[end:], frozenset(stems(" ".join(opposites))))
 
 
-def premise_queries(premise: str) -> list[str]:
+def premise_queries(premise: str, names: Sequence[str] = ()) -> list[str]:
     """What to search for to check a premise: the premise itself, then its contrary when
-    one is known, else its subject without what it asserts (``premise_subject``)."""
-    opposite = contrary(premise)
+    one is known (``contrary``, ``names`` the conditions it names), else its subject
+    without what it asserts (``premise_subject``)."""
+    opposite = contrary(premise, names)
     return list(
         dict.fromkeys(q for q in (premise, opposite.query if opposite else premise_subject(premise)) if q)
     )

@@ -207,6 +207,13 @@ def counted(question: str) -> tuple[str, ...]:
     return tuple(s for word in (match.groups() if match else ()) if word for s in stems(word))
 
 
+# Words after "how many" that name nothing counted ("how many have ...", "how many of ...").
+_NOT_COUNTED = frozenset(
+    "of in on with for to at by from do does did are were is was be have has had should would could can "
+    "will may might must shall i we you they he she it there get got develop respond die need".split()
+)
+
+
 def states_count(sentence: str, things: tuple[str, ...]) -> bool:
     """True when the sentence gives a number of ``things`` ("26 patients", "eight trials")."""
     from assistant.lexicon import stems
@@ -217,6 +224,29 @@ def states_count(sentence: str, things: tuple[str, ...]) -> bool:
         if set(following) & set(things):
             return True
     return False
+
+
+def states_share(sentence: str, things: tuple[str, ...]) -> bool:
+    """True when the sentence gives a share of ``things`` ("30% of patients", "half of the
+    rituximab-treated patients"): an answer to "how many patients ...?" too."""
+    from assistant.lexicon import stems
+
+    text = without_years(sentence)
+    return any(set(stems(m.group(1).replace("-", " "))) & set(things) for m in _SHARE_OF.finditer(text))
+
+
+_SHARE_OF = re.compile(
+    r"(?:\d+(?:\.\d+)?\s*%|\b(?:half|a third|a quarter|a fifth|two thirds|three quarters|most|a minority|"
+    r"the majority))\s+of\s+((?:[\w-]+\s+){0,2}[\w-]+)",
+    re.I,
+)
+
+
+def counted_noun(question: str) -> str:
+    """What "how many ...?" counts, as written ("how many courses should I give?" ->
+    "courses"), or "" when a verb follows ("how many have antibodies?" counts people)."""
+    match = _HOW_MANY.search(question)
+    return match.group(1) if match and match.group(1).lower() not in _NOT_COUNTED else ""
 
 
 def names_the_kind(term: str, kind: str | None) -> bool:

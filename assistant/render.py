@@ -9,6 +9,7 @@ from assistant.answer import REFUSAL, Answer, Citation
 
 BOTTOM_LINE = "Bottom line"
 PART_REFUSAL = "The indexed sources do not cover this part."
+QUESTION_REFUSAL = "Beyond the premise, the indexed sources do not answer this question."
 PREMISE = "What the sources say about the premise"
 NO_PREMISE_EVIDENCE = (
     "No retrieved passage speaks to this premise: the answer below neither confirms nor corrects it."
@@ -113,7 +114,8 @@ def render_lead(answer: Answer) -> str:
     compound question, introduced by the part it answers."""
     leads = answer.lead_citations
     if not leads:
-        return ""
+        alone = next((u.reason for u in answer.unanswered), None)  # only the premise was checked
+        return f"**{BOTTOM_LINE}:** {plain(question_refusal(alone))}" if alone else ""
     if len(answer.parts) < 2:
         return f"**{BOTTOM_LINE}:** " + " ".join(said(c) for c in leads)
     lines = [f"**{BOTTOM_LINE}**", ""]
@@ -137,6 +139,12 @@ def refusal_why(reason: str | None) -> str:
     """What a refusal reason adds to the refusal itself: the reason without the opening
     "The indexed sources do not cover this question.", which a heading says already."""
     return (reason or "").removeprefix(REFUSAL).strip()
+
+
+def question_refusal(reason: str) -> str:
+    """A refusal reason said of a question whose premise alone the sources speak to:
+    "The indexed sources do not answer the question itself." and what the reason adds."""
+    return f"{QUESTION_REFUSAL} {refusal_why(reason)}".strip()
 
 
 def part_refusal(reason: str) -> str:

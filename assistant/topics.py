@@ -35,7 +35,7 @@ _HEAD = re.compile(
     re.I,
 )
 # Heads too general to name a condition by themselves ("what disease ...").
-_GENERIC_HEADS = frozenset(
+GENERIC_HEADS = frozenset(
     "disease diseases disorder disorders syndrome syndromes infection infections".split()
 )
 # Words of that form that name no condition.
@@ -203,7 +203,7 @@ def build_topics(
     n = max(len(subjects), 1)
     common = frozenset(s for s, k in share.items() if k / n >= COMMON_SHARE)
     dominant = frozenset(
-        s for s, k in share.items() if k / n >= 0.8 and _HEAD.match(s) and s not in _GENERIC_HEADS
+        s for s, k in share.items() if k / n >= 0.8 and _HEAD.match(s) and s not in GENERIC_HEADS
     )
     scope = tuple(_spelling(spellings[p]) for p, k in phrases.most_common(8) if k > 1 or n == 1)
     core = frozenset(
@@ -298,6 +298,17 @@ def _in_corpus(word: str, known: frozenset[str], tokens: frozenset[str]) -> bool
     return compact(word) in tokens or (not re.search(r"\d", word) and bool(set(stems(word)) & known))
 
 
+def disease_names(text: str, abbreviations: Mapping[str, str]) -> list[str]:
+    """The names of the conditions ``text`` names whose head noun names a kind of disease
+    ("IgM demyelinating neuropathy"), not one as general as "disorder": in "mainly a motor
+    disorder", "motor" says what the condition is like, not which it is."""
+    return [
+        c.text
+        for c in find_conditions(text, abbreviations)
+        if c.text.split()[-1].lower() not in GENERIC_HEADS
+    ]
+
+
 def find_conditions(text: str, abbreviations: Mapping[str, str]) -> list[Condition]:
     """The conditions ``text`` names: disease nouns with their modifiers, and acronyms that
     stand for one (or that the caller's corpus may not know: see ``off_topic``)."""
@@ -306,7 +317,7 @@ def find_conditions(text: str, abbreviations: Mapping[str, str]) -> list[Conditi
     for i, token in enumerate(tokens):
         if _HEAD.match(token) and not _ACRONYM.match(token) and token.lower() not in _NOT_CONDITIONS:
             phrase = _phrase(tokens, i)
-            if token.lower() not in _GENERIC_HEADS or phrase.specific != stems(token):
+            if token.lower() not in GENERIC_HEADS or phrase.specific != stems(token):
                 found.append(phrase)
         elif _is_acronym(token):
             long_form = abbreviations.get(token)

@@ -145,7 +145,9 @@ def grade_case(
             unsupported_reason(c.statement, [c.quote], terms=vocabulary) is None for c in answer.citations
         ),
         dropped=answer.dropped_claims,
-        has_lead=bool(answer.lead),
+        # The bottom line is the premise check and the lead claims (metrics.py): a question
+        # whose premise alone the sources speak to opens with the premise check.
+        has_lead=bool(answer.lead) or any(c.role == "premise" for c in answer.citations),
         budget=budget,
         answer=answer.answer,
     )

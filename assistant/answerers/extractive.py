@@ -41,16 +41,19 @@ from assistant.questions import (
     asked_type,
     asks_about_research,
     counted,
+    counted_noun,
     is_yes_no,
     names_the_kind,
     provides,
     resolve_parts,
     split_question,
     statement_from_quote,
+    states_count,
+    states_share,
 )
 from assistant.ranker import Question
 from assistant.selection import Candidate
-from assistant.topics import NOT_MODIFIERS, find_conditions
+from assistant.topics import GENERIC_HEADS, NOT_MODIFIERS, disease_names, find_conditions
 
 # Weight of a question word the corpus never uses. Such a word is as often plain
 # language ("worth trying", "shaky") as an out-of-scope topic, so it is capped.
@@ -80,6 +83,16 @@ ONLY_DESIGN = (
     f"{REFUSAL} The passages found for it say only how a study was run (who could enter it, "
     "what it measured), which does not answer it."
 )
+
+
+def uncounted(noun: str) -> str:
+    """Why a "how many <noun>?" question that no passage gives a number of is refused."""
+    return (
+        f"{REFUSAL} The passages that answer it most closely give no number of {noun}, "
+        "which the question asks for."
+    )
+
+
 # Among the likeliest sentences on a premise (within PREMISE_MARGIN of the likeliest), one
 # that qualifies or contradicts it leads.
 QUALIFIER_BONUS = 0.3
@@ -422,16 +435,22 @@ class ExtractiveAnswerer:
             taken += evidence
             claims += [(c, "lead", i) for c in plan.lead] + [(c, "evidence", i) for c in evidence]
         reasons = [plan.reason for plan in plans]
+        unanswered = tuple((i, r) for i, r in enumerate(reasons) if r)
         if not any(role != "premise" for _, role, _ in claims):
-            if claims:  # only the premise could be checked: it leads, as the answer's bottom line
-                claims = [(c, "lead" if k == 0 else "premise", 0) for k, (c, _, _) in enumerate(claims)]
-            else:
+            if not claims:
                 return Draft(refusal_reason=next((r for r in reasons if r), REFUSAL))
+            # Only the premise could be checked. When the question itself is not covered,
+            # the premise check stands alone beside the reason; when the premise check took
+            # the sentences that answer it, the first of them is the bottom line.
+            if not unanswered and len(claims) > 1:
+                claims = [(c, "lead" if k == 0 else "premise", 0) for k, (c, _, _) in enumerate(claims)]
+        elif len(parts) < 2:
+            unanswered = ()
         return Draft(
             claims=tuple(self._claim(c, role, part) for c, role, part in claims),
             parts=tuple(parts) if len(parts) > 1 else (),
             premise=premise,
-            unanswered=tuple((i, r) for i, r in enumerate(reasons) if r) if len(parts) > 1 else (),
+            unanswered=unanswered,
         )
 
     def _lead(
@@ -464,6 +483,12 @@ class ExtractiveAnswerer:
             eligible = selection.keep_stronger(eligible, rank)  # what it adds, a primary may say
         if not eligible:
             return _Plan(part, scored, reason=None if said_before else REFUSAL)
+        # "How many courses should I give?": no passage counts courses, so any other
+        # number ("eight trials") would seem to answer it.
+        noun = counted_noun(written)
+        things = tuple(stems(noun))
+        if things and not any(states_count(c.text, things) or states_share(c.text, things) for c in scored):
+            return _Plan(part, scored, reason=uncounted(noun))
         # A question asking for one value ("How common is an atypical presentation?") is
         # answered by that value, not by each facet of a presentation.
         facet_ranks = self._facet_ranks(part, scored_passages(scored)) if asked is None else []
@@ -682,9 +707,10 @@ class ExtractiveAnswerer:
         chosen: list[Candidate] = []
         if not self._claim_concepts(premise):  # "X is common": nothing to look for but X
             return chosen
-        opposite = contrary(premise)
+        names = disease_names(premise, self.kb.abbreviations)
+        opposite = contrary(premise, names)
         design = provides(premise, "design")  # a premise about how a study was run
-        for query in premise_queries(premise):
+        for query in premise_queries(premise, names):
             scored = self.candidates(query, passages) if query else []
             agenda = _agenda(scored, premise)
             scored = [c for c in scored if id(c) not in agenda and (design or not _how_run(c))]
@@ -735,15 +761,22 @@ class ExtractiveAnswerer:
         return question_concepts, named, condition
 
     def _claim_concepts(self, premise: str) -> set[int]:
-        """Indices of the premise's concepts that carry its claim: not the condition it
-        names, nor a quantifier or a verb that links ("mostly affects")."""
-        question_concepts, _, condition = self._condition_concepts(premise)
+        """Indices of the premise's concepts that carry its claim: not a condition it names
+        that the corpus is about, nor a quantifier or a verb that links ("mostly affects")."""
+        # The conditions it names that the corpus is about: "a motor disorder" is a claim.
+        idf, _ = self.kb.idf
+        question_concepts = concepts(premise, self.kb.synonyms, idf, UNSEEN_WEIGHT)
+        named = [
+            c.text for c in find_conditions(premise, self.kb.abbreviations) if self.kb.topics.is_subject(c)
+        ]
+        condition = concept_hits(" ".join(named), question_concepts) if named else frozenset()
         return {
             i
             for i, c in enumerate(question_concepts)
             if i not in condition
             and not _PREMISE_FRAME.fullmatch(c.label)
             and not _RELATION.fullmatch(c.label)
+            and c.label.lower() not in GENERIC_HEADS  # "a motor disorder" claims "motor"
         }
 
     def _said_concepts(self, premise: str) -> set[int]:

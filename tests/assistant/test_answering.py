@@ -18,7 +18,7 @@ import pytest
 from assistant import Assistant, sentences
 from assistant.answer import REFUSAL, Answer
 from assistant.knowledge import KnowledgeBase
-from assistant.render import NO_PREMISE_EVIDENCE
+from assistant.render import NO_PREMISE_EVIDENCE, QUESTION_REFUSAL
 from ingest import Embedder, Settings, build_index
 
 ZORBEL = Path(__file__).resolve().parent.parent / "data" / "zorbel"
@@ -97,6 +97,28 @@ def test_a_false_premise_is_corrected_before_the_answer(zorbel) -> None:
         assert text.index("about the premise") < text.index("**Bottom line:**")
     roles = [c.role for c in answer.citations]
     assert roles[: len(premise)] == ["premise"] * len(premise) or roles[0] == "lead"
+
+
+def test_a_count_no_source_gives_is_refused_not_answered_with_another_number(zorbel) -> None:
+    """No Zorbel source says how many courses of quintomab to give; "12 of 20 patients
+    improved" is a number, not a number of courses."""
+    answer = ask(zorbel, "How many courses of quintomab should I give in Zorbel syndrome?")
+    assert answer.refused and "no number of courses" in (answer.refusal_reason or ""), answer.answer
+
+
+def test_a_question_whose_premise_alone_the_sources_speak_to_shows_the_check_and_why(zorbel) -> None:
+    """The premise ("mainly a motor disorder") is corrected; the question itself (how many
+    courses) is not covered, and the answer says so instead of offering a bottom line."""
+    answer = ask(
+        zorbel,
+        "Since Zorbel syndrome is mainly a motor disorder, how many courses of quintomab should I give?",
+    )
+    premise = [c for c in answer.citations if c.role == "premise"]
+    assert premise and any("predominantly sensory" in c.quote for c in premise), answer.answer
+    assert not any("marrow disorder" in c.quote for c in premise)  # "disorder" is no claim
+    assert answer.lead == [] and [u.part for u in answer.unanswered] == [0]
+    assert "no number of courses" in answer.unanswered[0].reason
+    assert QUESTION_REFUSAL in answer.answer and NO_PREMISE_EVIDENCE not in answer.answer
 
 
 def test_a_question_asking_for_a_dose_leads_with_the_dose(zorbel) -> None:

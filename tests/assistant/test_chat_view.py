@@ -81,6 +81,23 @@ def test_a_premise_no_source_speaks_to_is_shown_with_that_said() -> None:
     assert NO_PREMISE_EVIDENCE not in answer_html(full) and NO_PREMISE_EVIDENCE not in render_markdown(full)
 
 
+def test_a_question_whose_premise_alone_is_checked_says_why_it_has_no_bottom_line() -> None:
+    """The premise is corrected; the question itself is not covered, which the bottom line
+    says in the chat as in the Markdown, and no "no passage speaks to the premise" line."""
+    full = make_answer()
+    alone = make_answer(
+        citations=[c for c in full.citations if c.role == "premise"],
+        lead=[],
+        unanswered=[UnansweredPart(part=0, reason=f"{REFUSAL} No passage gives a number of courses.")],
+    )
+    message = answer_html(alone)
+    bottom = message.split("cw-bottom")[1].split("</section>")[0]
+    assert "do not answer this question. No passage gives a number of courses." in bottom
+    assert message.index("cw-premise") < message.index("cw-bottom")
+    assert NO_PREMISE_EVIDENCE not in message and NO_PREMISE_EVIDENCE not in render_markdown(alone)
+    assert "No passage gives a number of courses." in render_markdown(alone)
+
+
 def test_each_marker_is_a_button_whose_popover_holds_its_own_quote_badge_and_reference() -> None:
     answer = make_answer()
     markup = Markup(answer_html(answer))

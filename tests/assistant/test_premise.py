@@ -130,3 +130,10 @@ def test_a_premise_without_a_known_opposite_is_checked_on_its_subject() -> None:
         "Anti-MAG neuropathy is typically axonal",
         "Anti-MAG neuropathy is typically demyelinating",
     ]
+
+
+def test_a_word_inside_a_condition_s_name_is_not_what_the_premise_asserts() -> None:
+    """'demyelinating' names the neuropathy here; 'mandatory' is the claim."""
+    premise = "CSF analysis is mandatory in every IgM demyelinating neuropathy"
+    assert contrary(premise, ["IgM demyelinating neuropathy"]) is None
+    assert contrary(premise) is not None  # without the name, the word would be swapped

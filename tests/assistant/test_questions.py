@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.questions import asked_type, asks_whether_to_treat, provides, statement_from_quote
+from assistant.questions import (
+    asked_type,
+    asks_whether_to_treat,
+    counted_noun,
+    provides,
+    statement_from_quote,
+    states_share,
+)
 
 
 @pytest.mark.parametrize(
@@ -262,3 +269,16 @@ def test_a_question_about_research_itself_is_recognised() -> None:
     assert asks_about_research("How should the next trial be designed?")
     assert asks_about_research("Which patients should future studies enrol?")
     assert not asks_about_research("What are the typical clinical features of the disease?")
+
+
+def test_how_many_counts_a_noun_not_a_verb() -> None:
+    assert counted_noun("How many courses of IVIg should I give?") == "courses"
+    assert counted_noun("How many have anti-MAG antibodies?") == ""
+    assert counted_noun("What dose of rituximab?") == ""
+
+
+def test_a_share_of_what_is_counted_answers_how_many() -> None:
+    assert states_share("In the cohort, 30% of patients were disabled.", ("patient",))
+    assert states_share("31.5% of rituximab-treated patients had a response.", ("patient",))
+    assert not states_share("The review included eight trials.", ("patient",))
+    assert not states_share("30% of patients were disabled.", ("cours",))

@@ -183,6 +183,16 @@ def test_an_answer_without_a_bottom_line_fails_lead_accuracy() -> None:
     assert not result.has_lead and "no bottom line" in result.problems
 
 
+def test_a_premise_check_standing_alone_is_the_bottom_line() -> None:
+    """A question whose premise alone the sources speak to opens with the premise check,
+    which is graded as its bottom line (and fails when it misses the lead fact)."""
+    result = grade_case(ANSWERABLE, answer(citation(role="premise")), DOCS, 1.0)
+    assert result.has_lead and result.lead_correct
+    wrong = answer(citation("In patients with IgM MGUS and neuropathy", role="premise"))
+    result = grade_case(ANSWERABLE, wrong, DOCS, 1.0)
+    assert result.has_lead and not result.lead_correct
+
+
 def test_claim_precision_is_the_share_of_claims_on_topic_per_case() -> None:
     off_topic = "Intro."
     result = grade_case(
