@@ -4,6 +4,7 @@ plus the chat turn, feedback log and views called directly."""
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -37,7 +38,7 @@ def corpus_text(corpus_dir: Path) -> str:
 def test_ask_endpoint_answers_with_quotes_from_the_corpus(client: Client, corpus_text: str) -> None:
     answer = client.predict(ANTI_MAG, api_name="/ask")
     assert not answer["refused"]
-    assert "half" in answer["answer"]
+    assert re.search(r"\bhalf\b|\b44%", answer["answer"])  # the share, from the seed or the cohort
     assert answer["citations"], "an answer needs at least one citation"
     assert any(normalise(c["quote"]) in corpus_text for c in answer["citations"])
     assert "[1]" in answer["answer"]

