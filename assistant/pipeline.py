@@ -58,6 +58,8 @@ FINDINGS_DOCUMENTS = 4
 # Added to a question whether to treat, as one more query: the answer carries how certain
 # the evidence is, which a systematic review states in words the question seldom uses.
 CERTAINTY_QUERY = "certainty of the evidence"
+# What a part asks for when a share of a group answers it ("how common", "how many").
+_SHARE_KINDS = frozenset({"proportion", "number"})
 
 
 def validate_question(question: Any, max_chars: int) -> str:
@@ -210,7 +212,7 @@ class Assistant:
         """Step 3: check every claim's quote and statement, number the sources, render."""
         draft, passages = state["draft"], state["passages"]
         if self.features.evidence_order:
-            draft, passages = self._prefer_primary(draft, passages)
+            draft, passages = self._prefer_primary(draft, passages, state.get("searched", state["question"]))
         checked, dropped = check_claims(draft.claims, passages)
         checked, unsupported = self._check_statements(checked)
         dropped = [*draft.dropped, *dropped, *unsupported]
@@ -251,7 +253,9 @@ class Assistant:
             write_audit_line(self.settings.audit_log, answer)
         return answer
 
-    def _prefer_primary(self, draft: Draft, passages: list[Passage]) -> tuple[Draft, list[Passage]]:
+    def _prefer_primary(
+        self, draft: Draft, passages: list[Passage], question: str = ""
+    ) -> tuple[Draft, list[Passage]]:
         """The draft with each claim quoting a secondary source replaced by the primary
         sentence that says the same, wherever in the corpus it is
         (``KnowledgeBase.primary_restatements``), and the passages with that sentence's chunk.
@@ -269,9 +273,16 @@ class Assistant:
             for i, c in enumerate(draft.claims)
             if c.chunk_id in by_id and by_id[c.chunk_id].source.is_secondary
         ]
-        # A bottom line's share may be stood in for by a primary source's share of the same
-        # thing; evidence is quoted for what else it says too ("... with a DADS phenotype").
-        leads = frozenset(k for k, (i, _, _) in enumerate(secondary) if draft.claims[i].role == "lead")
+        # The bottom line of a part asking how many or how common may take a primary source's
+        # share of the same thing for a secondary one's; evidence is quoted for what else it
+        # says too ("... with a DADS phenotype"), and "What is X?" is not asking for a share.
+        parts = draft.parts or (split_premise(question)[1],)
+        leads = frozenset(
+            k
+            for k, (i, _, _) in enumerate(secondary)
+            if draft.claims[i].role == "lead"
+            and asked_type(parts[min(draft.claims[i].part, len(parts) - 1)]) in _SHARE_KINDS
+        )
         restated = self.kb.primary_restatements([(row, quote) for _, row, quote in secondary], leads)
         for (i, _, _), found in zip(secondary, restated, strict=True):
             if found is None:

@@ -729,10 +729,17 @@ def test_a_secondary_share_in_the_bottom_line_gives_way_to_a_primary_share_of_th
     first = [c for c in answer.lead_citations if c.part == 0]
     assert first and not any(c.secondary for c in first), answer.answer
     assert "44% of patients had antibodies" in first[0].quote
-    # Quoted as evidence for something else, a secondary share is not swapped for a figure.
+    # Quoted as evidence for something else, or as the bottom line of a question that asks
+    # for no share, a secondary share is not swapped for another source's figure.
     quote = "In patients with IgM MGUS and peripheral neuropathy, half of them have anti-MAG antibodies"
     answer = assistant.check_step(_draft_state(assistant, "seed-droracle-guidelines", quote, role="evidence"))
     assert [c.source_id for c in answer.citations] == ["seed-droracle-guidelines"]
+    state = _draft_state(assistant, "seed-droracle-guidelines", quote) | {
+        "searched": "What is anti-MAG neuropathy?"
+    }
+    assert [c.source_id for c in assistant.check_step(state).citations] == ["seed-droracle-guidelines"]
+    state |= {"searched": "What share of them have anti-MAG antibodies?"}
+    assert [c.source_id for c in assistant.check_step(state).citations] == ["niermeijer2010-prognosis"]
 
 
 def test_a_kind_of_test_no_source_speaks_of_is_not_answered_with_another_kind(assistant) -> None:
