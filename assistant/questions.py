@@ -59,7 +59,9 @@ _ASKS = {
         r"\b(how common|how often|how frequent|how frequently|what proportion|what percentage|what fraction|"
         r"what share|percent|percentage|proportion|prevalence|how likely|what rate|rate of|incidence|"
         r"chances? (?:of|that)|odds of|(?:response|remission|relapse|recurrence|success|failure|mortality|death|"
-        r"complication|survival|cure|positivity|detection|responder) rates?)\b|\bwhat\s*%",
+        r"complication|survival|cure|positivity|detection|responder) rates?|"
+        # a test's accuracy is a share of the patients it is right about
+        r"sensitivity|specificity|(?:positive|negative) predictive value)\b|\bwhat\s*%",
         re.I,
     ),
     "number": re.compile(

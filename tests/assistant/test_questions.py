@@ -34,6 +34,8 @@ from assistant.questions import (
         ("What cut-off defines a positive test?", "number"),
         ("What fraction of patients have the antibodies?", "proportion"),
         ("How common is tremor?", "proportion"),
+        ("What is the sensitivity of the anti-HNK1 ELISA?", "proportion"),
+        ("Is anti-HNK1 testing sensitive?", None),
         ("What was the primary outcome of the 2009 trial?", "design"),
         ("What did patients need to enter the trial?", "design"),
         ("Which outcome measures did the review use?", "design"),
