@@ -144,9 +144,11 @@ _CLASS_OF_TREATMENT = re.compile(r"(?:therapy|therapies|treatments?)$", re.I)
 # Phrases that frame a question rather than name what it asks about: "over time" asks
 # how something changes, and a sentence saying "at the time of the review" does not answer it.
 # So does a qualifier of what is asked for: "the typical features" are the features; and
-# "rule out", which asks whether a finding excludes the condition (no sentence says "rule").
+# "rule out", which asks whether a finding excludes the condition (no sentence says "rule");
+# and "should I treat", which asks whether to (a sentence on "treated patients" does not say).
 _FRAMING = re.compile(
     r"\b(?:over time|in general|in practice|at all|these days|nowadays|right now|rules? out|ruled out|end(?:s|ed)? up|"
+    r"(?:should|shall|would|do|must) (?:i|we|you) (?:still )?treat|"
     r"(?:typical|usual|main|key)(?= (?:clinical |presenting )?(?:features?|signs?|symptoms?|presentations?|characteristics)))\b",
     re.I,
 )

@@ -457,6 +457,15 @@ def test_rituximab_is_answered_from_primary_literature_before_any_secondary_text
             assert c.evidence == "Secondary source"
 
 
+def test_should_i_treat_is_answered_by_what_the_trials_found_not_by_treated_patients(assistant) -> None:
+    """'Should I treat ...' asks whether to: a cohort's 'transient worsening in 12% of
+    treated patients' shares the word, not the question, and once led the answer."""
+    answer = assistant.ask("Should I treat a patient with anti-MAG neuropathy with rituximab?")
+    lead = answer.lead_citations[0]
+    assert lead.study_type in ("rct", "systematic-review") and "rituximab" in lead.quote, answer.answer
+    assert "treated patients" not in lead.quote
+
+
 def test_secondary_sources_never_appear_under_the_guidelines(assistant) -> None:
     answer = assistant.ask("How should a patient with an IgM paraprotein and neuropathy be investigated?")
     assert not answer.refused
