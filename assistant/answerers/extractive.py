@@ -499,6 +499,23 @@ class ExtractiveAnswerer:
             on_it = [c for c in fresh if id(c) in rank and rank[id(c)] >= selection.MIN_PROBABILITY]
             on_it = [c for c in on_it if id(c) not in self._other_treatments(on_it, written)]
             eligible += sorted(on_it, key=lambda c: -rank[id(c)])[:2]
+        # "Does X cause tremor?": when no likely sentence speaks of what the question asks
+        # about beyond its condition and the relation ("... caused no deaths"), the two
+        # likeliest that do join them, and the silent ones are not the bottom line. (Also
+        # avoiding silent leads when a likely sentence speaks made a left-out PubMedQA
+        # question answered from another abstract.)
+        # A synthesis question's bottom line may rightly be general ("How do I counsel ...?").
+        broad = bool(premise) or bool(kind_of(part)) or _SYNTHESIS.search(part) is not None
+        about = set() if broad else self._asked_about(part)
+        silent: set[int] = set()
+        if about and not any(c.hits & about for c in eligible):
+            on_it = [
+                c
+                for c in fresh
+                if id(c) in rank and rank[id(c)] >= selection.MIN_PROBABILITY and c.hits & about
+            ]
+            eligible += sorted(on_it, key=lambda c: -rank[id(c)])[:2]
+            silent = {id(c) for c in eligible if not c.hits & about} if on_it else set()
         if self.features.bottom_line:
             lead = selection.choose_lead(
                 eligible,
@@ -508,7 +525,7 @@ class ExtractiveAnswerer:
                 counted=question.counted,
                 caveats=scored,
                 bonus={id(c): FACET_LEAD_WEIGHT * _best_facet(c, facet_ranks) for c in eligible},
-                avoid=other | self._no_treatment(eligible, written),
+                avoid=other | self._no_treatment(eligible, written) | silent,
                 named=question.named,
             )
         else:  # the likeliest sentence, whatever it says
@@ -779,6 +796,16 @@ class ExtractiveAnswerer:
             and not _PREMISE_FRAME.fullmatch(c.label)
             and not _RELATION.fullmatch(c.label)
             and c.label.lower() not in GENERIC_HEADS  # "a motor disorder" claims "motor"
+        }
+
+    def _asked_about(self, part: str) -> set[int]:
+        """Indices of the part's concepts that say what it asks about: not a condition it
+        names, nor a word relating the two (``_RELATION``)."""
+        question_concepts, _, condition = self._condition_concepts(part)
+        return {
+            i
+            for i, c in enumerate(question_concepts)
+            if i not in condition and not _RELATION.fullmatch(c.label)
         }
 
     def _said_concepts(self, premise: str) -> set[int]:

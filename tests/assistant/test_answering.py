@@ -466,6 +466,13 @@ def test_should_i_treat_is_answered_by_what_the_trials_found_not_by_treated_pati
     assert "treated patients" not in lead.quote
 
 
+def test_a_bottom_line_speaks_of_what_is_asked_not_only_of_the_relation(assistant) -> None:
+    """'... itself caused no deaths' shares the condition and 'cause' with the question and
+    was its likeliest sentence; Nobile-Orazio's tremor figure, less likely, answers it."""
+    answer = assistant.ask("Does anti-MAG neuropathy cause tremor?")
+    assert answer.lead_citations and "tremor" in answer.lead_citations[0].quote, answer.answer
+
+
 def test_secondary_sources_never_appear_under_the_guidelines(assistant) -> None:
     answer = assistant.ask("How should a patient with an IgM paraprotein and neuropathy be investigated?")
     assert not answer.refused
