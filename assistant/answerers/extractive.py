@@ -93,6 +93,11 @@ def uncounted(noun: str) -> str:
     )
 
 
+# Why a question on one treatment that only sentences on others answer is refused.
+OTHER_TREATMENTS = (
+    f"{REFUSAL} The passages found for it speak of other treatments, or of treatment in general "
+    "in sources that never name the one asked about."
+)
 # Among the likeliest sentences on a premise (within PREMISE_MARGIN of the likeliest), one
 # that qualifies or contradicts it leads.
 QUALIFIER_BONUS = 0.3
@@ -140,6 +145,8 @@ _PREMISE_FRAME = re.compile(
 # A treatment term that names a class of treatments rather than one ("immunotherapy",
 # "immune therapies", "chemotherapy").
 _CLASS_OF_TREATMENT = re.compile(r"(?:therapy|therapies|treatments?)$", re.I)
+# A sentence speaking of treatment in general ("related to therapy", "treated patients").
+_TREATMENT_CLASS = re.compile(r"\b(?:(?:immuno)?therap(?:y|ies)|treatments?|treated)\b", re.I)
 
 # Phrases that frame a question rather than name what it asks about: "over time" asks
 # how something changes, and a sentence saying "at the time of the review" does not answer it.
@@ -331,6 +338,7 @@ class ExtractiveAnswerer:
         self.kb = kb
         self.min_support = min_support if min_support is not None else kb.calibration.min_support
         self.features = features or Features()
+        self._named_in: dict[str, set[str]] = {}  # source id -> the treatments it names
 
     def candidates(
         self, question: str, passages: list[Passage], written: str | None = None
@@ -498,6 +506,8 @@ class ExtractiveAnswerer:
         if all(id(c) in other for c in eligible):  # a sentence on the treatment asked about first
             on_it = [c for c in fresh if id(c) in rank and rank[id(c)] >= selection.MIN_PROBABILITY]
             on_it = [c for c in on_it if id(c) not in self._other_treatments(on_it, written)]
+            if not on_it:  # every likely sentence is on another treatment, or on treatment in general
+                return _Plan(part, scored, reason=OTHER_TREATMENTS)
             eligible += sorted(on_it, key=lambda c: -rank[id(c)])[:2]
         # "Does X cause tremor?": when no likely sentence speaks of what the question asks
         # about beyond its condition and the relation ("... caused no deaths"), the two
@@ -552,11 +562,28 @@ class ExtractiveAnswerer:
         """The candidates (by ``id``) that name a specific treatment, by the corpus's lexicon,
         but none that the question names: "Is PLEX worth trying?" is not answered by "IVIg
         may give only short-term benefit". A class of treatment ("immunotherapy") is no
-        other treatment: what is said of the class may answer for its members."""
+        other treatment: what is said of the class may answer for its members, unless the
+        source never names the treatment asked about ("severe adverse events possibly
+        related to therapy", in a study from before rituximab, says nothing of rituximab)."""
         asked = self._treatments(question)
         if not asked:
             return set()
-        return {id(c) for c in candidates if (named := self._treatments(c.text)) and not named & asked}
+        return {
+            id(c)
+            for c in candidates
+            if ((named := self._treatments(c.text)) and not named & asked)
+            or (
+                not named
+                and _TREATMENT_CLASS.search(c.text)
+                and not self._document_treatments(c.passage.source.id) & asked
+            )
+        }
+
+    def _document_treatments(self, source_id: str) -> set[str]:
+        """The specific treatments a source names anywhere in its text."""
+        if source_id not in self._named_in:
+            self._named_in[source_id] = self._treatments(self.kb.texts[source_id])
+        return self._named_in[source_id]
 
     def _no_treatment(self, candidates: list[Candidate], question: str) -> set[int]:
         """The candidates (by ``id``) that name no treatment at all, when the question

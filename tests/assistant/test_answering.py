@@ -473,6 +473,18 @@ def test_a_bottom_line_speaks_of_what_is_asked_not_only_of_the_relation(assistan
     assert answer.lead_citations and "tremor" in answer.lead_citations[0].quote, answer.answer
 
 
+def test_what_a_source_says_of_therapy_in_general_is_no_answer_about_a_drug_it_never_names(assistant) -> None:
+    """Nobile-Orazio 2000 (before rituximab) reports 'severe adverse events possibly related
+    to therapy' in 53%; it never names rituximab, so it cannot answer for rituximab."""
+    answer = assistant.ask("What are the side effects of rituximab?")
+    assert not any("53%" in c.quote for c in answer.citations), answer.answer
+    if answer.refused:
+        assert "other treatments" in (answer.refusal_reason or "")
+    # A class verdict from a source that names the drug still answers for it.
+    answer = assistant.ask("Does rituximab help anti-MAG neuropathy?")
+    assert not answer.refused and "rituximab" in answer.lead_citations[0].quote
+
+
 def test_secondary_sources_never_appear_under_the_guidelines(assistant) -> None:
     answer = assistant.ask("How should a patient with an IgM paraprotein and neuropathy be investigated?")
     assert not answer.refused
