@@ -119,6 +119,8 @@ INTENTS: tuple[tuple[str, ...], ...] = (
     ("sensitivity", "sensitive", "pick up", "picks up", "detects"),
     ("onset", "starts", "begins", "began"),
     ("elevated", "raised"),
+    # One condition taken for another: the differential diagnosis.
+    ("resemble", "confused with", "mistaken for"),
     # A level that falls is a level lowered, reduced or decreased.
     (
         "lowered",

@@ -121,6 +121,13 @@ def test_a_question_whose_premise_alone_the_sources_speak_to_shows_the_check_and
     assert QUESTION_REFUSAL in answer.answer and NO_PREMISE_EVIDENCE not in answer.answer
 
 
+def test_confused_with_asks_what_a_condition_resembles(zorbel) -> None:
+    """The panel says Krell neuropathy 'can resemble' Zorbel syndrome; no source says
+    'confused', which was refused as a word no source mentions."""
+    answer = ask(zorbel, "Can Krell neuropathy be confused with Zorbel syndrome?")
+    assert not answer.refused and "resemble" in answer.lead_citations[0].quote, answer.answer
+
+
 def test_a_question_asking_for_a_dose_leads_with_the_dose(zorbel) -> None:
     answer = ask(zorbel, "What dose of quintomab was given in the placebo-controlled trial?")
     assert not answer.refused
