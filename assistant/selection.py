@@ -305,7 +305,8 @@ def choose_lead(
         ]
         if sure:
             chosen.append(max(sure, key=lambda c: rank[id(c)] + c.quality))
-    return chosen
+    # Strongest evidence first: a primary source's certainty before a secondary lead.
+    return sorted(chosen, key=lambda c: c.secondary)
 
 
 def next_sentence(candidate: Candidate, pool: list[Candidate]) -> Candidate | None:

@@ -279,6 +279,10 @@ def test_a_question_whether_to_treat_gets_the_certainty_of_the_evidence() -> Non
     assert selection.choose_lead([trial, review], rank, asked=None, treat=True) == [trial, review]
     rank = {id(trial): 0.5, id(review): 0.8}
     assert selection.choose_lead([trial, review], rank, asked=None, treat=True) == [review]
+    # Strongest evidence first: a secondary lead comes after the primary certainty it gets.
+    seed = ai_answer("Antibodies help guide treatment selection.", vector=(0.0, 0.0, 1.0))
+    rank = {id(seed): 0.8, id(certainty): 0.5}
+    assert selection.choose_lead([seed, certainty], rank, asked=None, treat=True) == [certainty, seed]
 
 
 def test_evidence_is_diverse_and_bounded_per_source() -> None:
