@@ -83,6 +83,8 @@ INTENTS: tuple[tuple[str, ...], ...] = (
         "improvement",
         "benefit",
         "response",
+        "responders",
+        "respond",
         "help",
         "helps",
         "helpful",

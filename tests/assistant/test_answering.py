@@ -492,6 +492,14 @@ def test_what_a_source_says_of_therapy_in_general_is_no_answer_about_a_drug_it_n
     assert not answer.refused and "rituximab" in answer.lead_citations[0].quote
 
 
+def test_responders_are_a_response_to_treatment(assistant) -> None:
+    """'response' and 'responders' stem apart (respons / respond): 'the best responders to
+    rituximab had high anti-MAG titres' answers whether the titre predicts the response."""
+    answer = assistant.ask("Does the anti-MAG titre predict response to rituximab?")
+    lead = answer.lead_citations[0].quote
+    assert "responders" in lead and "titres" in lead, answer.answer
+
+
 def test_secondary_sources_never_appear_under_the_guidelines(assistant) -> None:
     answer = assistant.ask("How should a patient with an IgM paraprotein and neuropathy be investigated?")
     assert not answer.refused
