@@ -217,7 +217,8 @@ _NOT_COUNTED = frozenset(
 
 
 def states_count(sentence: str, things: tuple[str, ...]) -> bool:
-    """True when the sentence gives a number of ``things`` ("26 patients", "eight trials")."""
+    """True when the sentence gives a number of ``things`` ("26 patients", "eight trials")
+    or a share of them (``states_share``)."""
     from assistant.lexicon import stems
 
     text = without_years(sentence)
@@ -225,7 +226,7 @@ def states_count(sentence: str, things: tuple[str, ...]) -> bool:
         following = stems(match.group(2) + text[match.end() : match.end() + 40].split(" ")[0])
         if set(following) & set(things):
             return True
-    return False
+    return states_share(sentence, things)  # "30% of patients" counts patients too
 
 
 def states_share(sentence: str, things: tuple[str, ...]) -> bool:

@@ -492,6 +492,13 @@ def test_what_a_source_says_of_therapy_in_general_is_no_answer_about_a_drug_it_n
     assert not answer.refused and "rituximab" in answer.lead_citations[0].quote
 
 
+def test_how_many_patients_is_answered_by_a_share_of_patients(assistant) -> None:
+    """'12% of treated patients (11 of 92)' says how many patients worsened; 'after
+    excluding one patient ...', which once led, counts one patient but not who worsened."""
+    answer = assistant.ask("How many patients had transient worsening after rituximab?")
+    assert "transient worsening in 12% of treated patients" in answer.lead_citations[0].quote, answer.answer
+
+
 def test_responders_are_a_response_to_treatment(assistant) -> None:
     """'response' and 'responders' stem apart (respons / respond): 'the best responders to
     rituximab had high anti-MAG titres' answers whether the titre predicts the response."""

@@ -10,6 +10,7 @@ from assistant.questions import (
     counted_noun,
     provides,
     statement_from_quote,
+    states_count,
     states_share,
 )
 
@@ -277,6 +278,12 @@ def test_how_many_counts_a_noun_not_a_verb() -> None:
     assert counted_noun("How many courses of IVIg should I give?") == "courses"
     assert counted_noun("How many have anti-MAG antibodies?") == ""
     assert counted_noun("What dose of rituximab?") == ""
+
+
+def test_a_count_of_things_is_a_number_or_a_share_of_them() -> None:
+    assert states_count("The trial randomised 40 patients.", ("patient",))
+    assert states_count("In the cohort, 30% of patients were disabled.", ("patient",))
+    assert not states_count("Pooling the two trials suggested benefit.", ("patient",))
 
 
 def test_a_share_of_what_is_counted_answers_how_many() -> None:
