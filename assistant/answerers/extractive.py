@@ -134,6 +134,12 @@ _RELATION = re.compile(
 # the qualified word mentions the question's concept only when the question says so too.
 _CONTRARY = re.compile(r"\b(?:atypical|non-?typical)\s+[\w-]+", re.I)
 _CONTRARY_STEMS = frozenset({"atyp", "non-typ", "nontyp"})
+# A trial's arms are no limbs: "the rituximab and placebo arms" says nothing of the arms
+# a question about weakness asks about, unless the question is about a trial.
+_TRIAL_ARM = re.compile(
+    r"\b((?:placebo|control|treatment|study|active|comparator|intervention)\s+)arms?\b", re.I
+)
+_TRIAL_STEMS = frozenset({"placebo", "trial", "control", "studi", "random", "rct"})
 
 # How much of a premise holds, and verbs linking its terms beyond ``_RELATION``: no part
 # of what it claims.
@@ -242,6 +248,8 @@ def concept_hits(
     asked = {s for c in question_concepts for alt in c.alternatives for s in alt}
     if not asked & _CONTRARY_STEMS:  # "atypical phenotypes" are no answer on the phenotype
         sentence = _CONTRARY.sub(" ", sentence)
+    if not asked & _TRIAL_STEMS:
+        sentence = _TRIAL_ARM.sub(r"\1", sentence)
     present = set(stems(sentence))
     if word_parts:
         present.update(p for s in list(present) if "-" in s for p in stems(s.replace("-", " ")))

@@ -447,6 +447,20 @@ def test_an_atypical_phenotype_is_no_mention_of_the_phenotype_asked_about() -> N
     assert len(concept_hits("Atypical phenotypes of gout include tophi.", atypical)) == 3
 
 
+def test_a_trial_s_arms_are_no_mention_of_the_arms_asked_about() -> None:
+    from assistant.abbreviations import Synonyms
+    from assistant.answerers.extractive import concept_hits, concepts
+
+    asked = concepts("Does gout affect the arms?", Synonyms(), {}, 5.0)
+    arms = next(i for i, c in enumerate(asked) if c.label == "arms")
+    assert arms in concept_hits("Gout rarely affects the arms.", asked)
+    assert arms not in concept_hits("Pain fell in both the colchicine and placebo arms.", asked)
+    # Unless the question is about a trial.
+    trial = concepts("Did both placebo arms of the gout trial improve?", Synonyms(), {}, 5.0)
+    arms = next(i for i, c in enumerate(trial) if c.label == "arms")
+    assert arms in concept_hits("Pain fell in both the colchicine and placebo arms.", trial)
+
+
 def test_a_concept_narrowed_by_words_no_source_uses_names_another_kind() -> None:
     from assistant.abbreviations import Synonyms
     from assistant.answerers.extractive import concepts, unsaid_kinds
