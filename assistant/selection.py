@@ -263,7 +263,7 @@ def choose_lead(
     bearing = [c for c in current if not sentences.dated(c.text)] or current
     if named:  # what a study found is an outcome, a value or a verdict, not how it was analysed
         bearing = [
-            c for c in bearing if sentences.has_number(c.text) or sentences.states_verdict(c.text)
+            c for c in bearing if provides(c.text, "number") or sentences.states_verdict(c.text)
         ] or bearing
 
     def merit(c: Candidate) -> tuple[float, int]:

@@ -110,6 +110,13 @@ def test_what_a_named_study_found_is_an_outcome_not_how_it_was_analysed() -> Non
     assert selection.choose_lead([method, outcome], rank, asked=None, treat=False, named=named)[0] is outcome
     # A question that names no source keeps the likelier sentence.
     assert selection.choose_lead([method, outcome], rank, asked=None, treat=False)[0] is method
+    # A value written as a word is a value too ("included eight trials").
+    included = candidate("The review included eight trials.", doc="review")
+    pooled = candidate("Pooling the 2 trials suggested benefit.", doc="review", vector=(0.0, 1.0, 0.0))
+    rank = {id(included): 0.84, id(pooled): 0.15}
+    review = frozenset({"review"})
+    lead = selection.choose_lead([included, pooled], rank, asked="number", treat=False, named=review)
+    assert lead[0] is included
 
 
 def test_secondary_text_stating_a_primary_sentence_s_figures_in_other_words_is_dropped() -> None:
