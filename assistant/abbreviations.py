@@ -182,7 +182,7 @@ LAY: tuple[tuple[str, ...], ...] = (
     ("ataxia", "ataxic", "unsteady", "unsteadiness", "wobbly", "off balance", "poor balance"),
     ("paraesthesia", "paresthesia", "paraesthesiae", "tingling", "pins and needles"),
     ("sensory loss", "numbness", "numb"),
-    ("lumbar puncture", "spinal tap"),
+    ("lumbar puncture", "spinal tap", "CSF analysis", "cerebrospinal fluid analysis"),
     ("neuropathic pain", "burning feet", "nerve pain"),
     ("falls", "falling over", "keep falling"),
     ("disabled", "wheelchair", "walking aid", "walking stick"),

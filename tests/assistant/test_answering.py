@@ -499,6 +499,13 @@ def test_how_many_patients_is_answered_by_a_share_of_patients(assistant) -> None
     assert "transient worsening in 12% of treated patients" in answer.lead_citations[0].quote, answer.answer
 
 
+def test_a_lumbar_puncture_is_asked_about_as_the_csf_analysis_it_is_for(assistant) -> None:
+    """IWWM-8 says 'CSF analysis is not mandatory'; 'Is lumbar puncture mandatory?' was led
+    by its sentence on doing the MRI before the lumbar puncture."""
+    answer = assistant.ask("Is lumbar puncture mandatory?")
+    assert "analysis is not mandatory" in answer.lead_citations[0].quote, answer.answer
+
+
 def test_responders_are_a_response_to_treatment(assistant) -> None:
     """'response' and 'responders' stem apart (respons / respond): 'the best responders to
     rituximab had high anti-MAG titres' answers whether the titre predicts the response."""
