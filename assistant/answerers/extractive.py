@@ -118,7 +118,7 @@ _STOP = frozenset(
     consider considered considers regarded suggest suggests suggestive indicate indicates indicative role
     all every each still possible possibly done
     father mother dad mum mom wife husband son daughter brother sister partner friend relative
-    just told wondering wonder found seen among amongst""".split()
+    just told wondering wonder found seen among amongst between""".split()
 )
 
 # Words that relate what a question asks about to its condition ("Is X effective in ...?",

@@ -506,6 +506,13 @@ def test_a_lumbar_puncture_is_asked_about_as_the_csf_analysis_it_is_for(assistan
     assert "analysis is not mandatory" in answer.lead_citations[0].quote, answer.answer
 
 
+def test_between_asks_nothing_of_its_own(assistant) -> None:
+    """'a link between titres and disability' once matched 'titres between 1,000 and under
+    10,000 BTU', which says nothing of disability."""
+    answer = assistant.ask("Is there a link between anti-MAG titres and disability?")
+    assert "between 1,000" not in answer.lead_citations[0].quote, answer.answer
+
+
 def test_responders_are_a_response_to_treatment(assistant) -> None:
     """'response' and 'responders' stem apart (respons / respond): 'the best responders to
     rituximab had high anti-MAG titres' answers whether the titre predicts the response."""
