@@ -312,31 +312,41 @@ def minority(sentence: str, about: set[str]) -> bool:
     within a few words of the share, by one of the stems ``about``: what contradicts a
     premise that says most, usually or typically. "Weakness in only 10% of patients" is no
     share of the disabled."""
-    spans = [m.span() for m in _MINORITY.finditer(sentence)]
-    spans += [m.span() for m in _PERCENT.finditer(sentence) if float(m[1]) < 50]
-    spans += [m.span() for m in _N_OF_M.finditer(sentence) if int(m[2]) > 0 and int(m[1]) / int(m[2]) < 0.5]
-    for start, end in spans:
-        before = _WORDS.findall(sentence[:start])[-SHARE_WINDOW:]
-        after = _WORDS.findall(sentence[end:])[:SHARE_WINDOW]
-        if set(stems(" ".join([*before, *after]))) & about:
-            return True
-    return False
+    return _share_beside(sentence, about, _MINORITY, over_half=False, hyphen_parts=False)
 
 
 def majority(sentence: str, about: set[str]) -> bool:
     """True when the sentence says something named by one of the stems ``about`` holds for
     most or is typical ("usually distal and sensory-predominant", "72% had a demyelinating
     ...", "a classic demyelinating neuropathy"), within a few words of the quantifier: what
-    the sources say of the contrary of a premise."""
-    spans = [m.span() for m in _MAJORITY.finditer(sentence)]
-    spans += [m.span() for m in _PERCENT.finditer(sentence) if float(m[1]) > 50]
-    spans += [m.span() for m in _N_OF_M.finditer(sentence) if int(m[2]) > 0 and int(m[1]) / int(m[2]) > 0.5]
+    the sources say of the contrary of a premise. Hyphenated words count by their parts
+    ("sensory-predominant" names "sensory")."""
+    return _share_beside(sentence, about, _MAJORITY, over_half=True, hyphen_parts=True)
+
+
+def _share_beside(
+    sentence: str, about: set[str], words: re.Pattern[str], *, over_half: bool, hyphen_parts: bool
+) -> bool:
+    """True when a quantifier (``words``, or a percentage or "N of M" over or under half)
+    stands within ``SHARE_WINDOW`` words of a word whose stem (or, with ``hyphen_parts``,
+    a hyphenated word's part's stem) is in ``about``."""
+
+    def on_side(share: float) -> bool:
+        return share > 0.5 if over_half else share < 0.5
+
+    spans = [m.span() for m in words.finditer(sentence)]
+    spans += [m.span() for m in _PERCENT.finditer(sentence) if on_side(float(m[1]) / 100)]
+    spans += [
+        m.span() for m in _N_OF_M.finditer(sentence) if int(m[2]) > 0 and on_side(int(m[1]) / int(m[2]))
+    ]
     for start, end in spans:
-        near = [
-            *_WORDS.findall(sentence[:start])[-SHARE_WINDOW:],
-            *_WORDS.findall(sentence[end:])[:SHARE_WINDOW],
-        ]
-        if set(stems(" ".join(near).replace("-", " "))) & about:
+        near = " ".join(
+            [
+                *_WORDS.findall(sentence[:start])[-SHARE_WINDOW:],
+                *_WORDS.findall(sentence[end:])[:SHARE_WINDOW],
+            ]
+        )
+        if set(stems(near.replace("-", " ") if hyphen_parts else near)) & about:
             return True
     return False
 

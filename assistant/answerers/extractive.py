@@ -512,11 +512,11 @@ class ExtractiveAnswerer:
         facet_ranks = self._facet_ranks(part, scored_passages(scored)) if asked is None else []
         other = self._other_treatments(eligible, f"{written} {premise or ''}")
         if all(id(c) in other for c in eligible):  # a sentence on the treatment asked about first
-            on_it = [c for c in fresh if id(c) in rank and rank[id(c)] >= selection.MIN_PROBABILITY]
-            on_it = [c for c in on_it if id(c) not in self._other_treatments(on_it, written)]
+            likely = _likely(fresh, rank)
+            on_it = [c for c in likely if id(c) not in self._other_treatments(likely, written)]
             if not on_it:  # every likely sentence is on another treatment, or on treatment in general
                 return _Plan(part, scored, reason=OTHER_TREATMENTS)
-            eligible += sorted(on_it, key=lambda c: -rank[id(c)])[:2]
+            eligible += on_it[:2]
         # "Does X cause tremor?": when no likely sentence speaks of what the question asks
         # about beyond its condition and the relation ("... caused no deaths"), the two
         # likeliest that do join them, and the silent ones are not the bottom line. (Also
@@ -527,12 +527,8 @@ class ExtractiveAnswerer:
         about = set() if broad else self._asked_about(part)
         silent: set[int] = set()
         if about and not any(c.hits & about for c in eligible):
-            on_it = [
-                c
-                for c in fresh
-                if id(c) in rank and rank[id(c)] >= selection.MIN_PROBABILITY and c.hits & about
-            ]
-            eligible += sorted(on_it, key=lambda c: -rank[id(c)])[:2]
+            on_it = [c for c in _likely(fresh, rank) if c.hits & about]
+            eligible += on_it[:2]
             silent = {id(c) for c in eligible if not c.hits & about} if on_it else set()
         if self.features.bottom_line:
             lead = selection.choose_lead(
@@ -759,7 +755,8 @@ class ExtractiveAnswerer:
         designing future research, or saying who could enter a study ("patients also needed
         pain above 4 on a VAS"), is no evidence on a premise about patients."""
         chosen: list[Candidate] = []
-        if not self._claim_concepts(premise):  # "X is common": nothing to look for but X
+        of_premise = self._claim_concepts(premise)
+        if not of_premise[1]:  # "X is common": nothing to look for but X
             return chosen
         names = disease_names(premise, self.kb.abbreviations)
         opposite = contrary(premise, names)
@@ -776,14 +773,14 @@ class ExtractiveAnswerer:
             # A sentence on the premise speaks of what it asserts, not only of the condition
             # it names or the verb that links them ("affected about half" is no evidence on
             # "mostly affects young adults").
-            claim = self._claim_concepts(query)
+            question_concepts, claim = of_premise if query == premise else self._claim_concepts(query)
             scored = [c for c in scored if c.hits & claim] if claim else scored
             if not scored:
                 continue
             # Of the premise's own words, those after its verb of being say what it asserts
             # ("... are diagnostic"): a sentence naming them speaks to the claim, one naming
             # only its subject ("titres above 10,000 BTU predict ...") to something else.
-            said = self._said_concepts(query) if query == premise else set()
+            said = _said_concepts(premise, question_concepts, claim) if query == premise else set()
             speaking = [c for c in scored if c.hits & said] or scored
             best = max(rank[id(c)] for c in speaking)
             near = selection.keep_stronger(
@@ -805,26 +802,27 @@ class ExtractiveAnswerer:
                     chosen.append(caveat)
         return chosen[: PREMISE_CLAIMS + 1]
 
-    def _condition_concepts(self, text: str) -> tuple[list[Concept], list[str], frozenset[int]]:
-        """The concepts of ``text``, the conditions it names, and the indices of the
-        concepts that name them."""
+    def _condition_concepts(
+        self, text: str, subjects_only: bool = False
+    ) -> tuple[list[Concept], list[str], frozenset[int]]:
+        """The concepts of ``text``, the conditions it names (with ``subjects_only``, those
+        the corpus is about), and the indices of the concepts that name them."""
         idf, _ = self.kb.idf
         question_concepts = concepts(text, self.kb.synonyms, idf, UNSEEN_WEIGHT)
-        named = [c.text for c in find_conditions(text, self.kb.abbreviations)]
+        named = [
+            c.text
+            for c in find_conditions(text, self.kb.abbreviations)
+            if not subjects_only or self.kb.topics.is_subject(c)
+        ]
         condition = concept_hits(" ".join(named), question_concepts) if named else frozenset()
         return question_concepts, named, condition
 
-    def _claim_concepts(self, premise: str) -> set[int]:
-        """Indices of the premise's concepts that carry its claim: not a condition it names
-        that the corpus is about, nor a quantifier or a verb that links ("mostly affects")."""
-        # The conditions it names that the corpus is about: "a motor disorder" is a claim.
-        idf, _ = self.kb.idf
-        question_concepts = concepts(premise, self.kb.synonyms, idf, UNSEEN_WEIGHT)
-        named = [
-            c.text for c in find_conditions(premise, self.kb.abbreviations) if self.kb.topics.is_subject(c)
-        ]
-        condition = concept_hits(" ".join(named), question_concepts) if named else frozenset()
-        return {
+    def _claim_concepts(self, premise: str) -> tuple[list[Concept], set[int]]:
+        """The premise's concepts, and the indices of those that carry its claim: not a
+        condition it names that the corpus is about ("a motor disorder" is a claim), nor a
+        quantifier or a verb that links ("mostly affects")."""
+        question_concepts, _, condition = self._condition_concepts(premise, subjects_only=True)
+        return question_concepts, {
             i
             for i, c in enumerate(question_concepts)
             if i not in condition
@@ -841,19 +839,6 @@ class ExtractiveAnswerer:
             i
             for i, c in enumerate(question_concepts)
             if i not in condition and not _RELATION.fullmatch(c.label)
-        }
-
-    def _said_concepts(self, premise: str) -> set[int]:
-        """Indices of the claim concepts (``_claim_concepts``) that name what the premise
-        asserts after its verb of being (``premise.asserted``); none when it has no such verb."""
-        if not premise_subject(premise):
-            return set()
-        said = asserted(premise)
-        question_concepts = concepts(premise, self.kb.synonyms, self.kb.idf[0], UNSEEN_WEIGHT)
-        return {
-            i
-            for i in self._claim_concepts(premise)
-            if any(set(alternative) <= said for alternative in question_concepts[i].alternatives)
         }
 
     def _refusal(
@@ -931,6 +916,24 @@ class _Plan:
 
 # A facet's candidate sentences, their probabilities for it, and the facet as a question.
 _Ranked = tuple[list[Candidate], dict[int, float], Question]
+
+
+def _likely(candidates: list[Candidate], rank: dict[int, float]) -> list[Candidate]:
+    """The ranked candidates likely enough to answer (``selection.MIN_PROBABILITY``),
+    likeliest first: those a part falls back on when its eligible ones miss the point."""
+    likely = [c for c in candidates if id(c) in rank and rank[id(c)] >= selection.MIN_PROBABILITY]
+    return sorted(likely, key=lambda c: -rank[id(c)])
+
+
+def _said_concepts(premise: str, question_concepts: list[Concept], claim: set[int]) -> set[int]:
+    """Indices of the ``claim`` concepts that name what the premise asserts after its verb
+    of being (``premise.asserted``); none when it has no such verb."""
+    if not premise_subject(premise):
+        return set()
+    said = asserted(premise)
+    return {
+        i for i in claim if any(set(alternative) <= said for alternative in question_concepts[i].alternatives)
+    }
 
 
 def _agenda(candidates: list[Candidate], question: str) -> set[int]:
