@@ -143,7 +143,8 @@ def refusal_why(reason: str | None) -> str:
 
 def question_refusal(reason: str) -> str:
     """A refusal reason said of a question whose premise alone the sources speak to:
-    "The indexed sources do not answer the question itself." and what the reason adds."""
+    "Beyond the premise, the indexed sources do not answer this question." and what the
+    reason adds."""
     return f"{QUESTION_REFUSAL} {refusal_why(reason)}".strip()
 
 
