@@ -140,9 +140,31 @@ def kind_of(question: str) -> str | None:
     return next((name for name, pattern, _ in KINDS if pattern.search(question)), None)
 
 
-def facets(question: str, subject: str) -> list[Facet]:
-    """One query per facet of the question's kind, each naming ``subject``."""
+# A comparison's facets are a treatment's (benefit, certainty, harms). "Do anti-X titres
+# relate to severity better than anti-Y titres?" compares two tests: none of them applies.
+_TESTS = re.compile(
+    r"\b(?:titres?|titers?|tests?|testing|assays?|markers?|levels?|biops(?:y|ies)|scans?|imaging|"
+    r"sensitivity|specificity)\b",
+    re.I,
+)
+_TREATMENTS = re.compile(r"\b(?:treat\w*|therap\w*|drugs?|medications?|placebo|doses?|trials?)\b", re.I)
+
+
+def facets(question: str, subject: str, names_treatment: bool = False) -> list[Facet]:
+    """One query per facet of the question's kind, each naming ``subject``; none for a
+    comparison of tests (one that names a test and, by word or by ``names_treatment``,
+    no treatment).
+
+    >>> facets("Do anti-X titres predict severity better than anti-Y titres?", "anti-X")
+    []
+    """
     kind = kind_of(question)
+    if (
+        kind == "compare"
+        and _TESTS.search(question)
+        and not (names_treatment or _TREATMENTS.search(question))
+    ):
+        return []
     for name, _, parts in KINDS:
         if name == kind:
             return [Facet(facet, f"{subject} {words}".strip()) for facet, words in parts]

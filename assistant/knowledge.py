@@ -10,6 +10,7 @@ import numpy as np
 
 from assistant.abbreviations import Synonyms
 from assistant.calibration import Calibration, load_calibration
+from assistant.facets import Facet, facets
 from assistant.followup import TermKinds
 from assistant.passages import Passage, Source
 from assistant.questions import asks_whether_to_treat
@@ -117,6 +118,12 @@ class KnowledgeBase:
         from assistant.facets import subject_words
 
         return " ".join(self.named_terms(question)) or subject_words(question)
+
+    def facets(self, question: str) -> list[Facet]:
+        """The facets a synthesis question asks about, each a query naming its subject
+        (``assistant.facets``)."""
+        treatment = any(kind == "treatment" for kind, _, _ in self.term_kinds.find(question))
+        return facets(question, self.subject_of(question), names_treatment=treatment)
 
     def named_terms(self, question: str) -> list[str]:
         """The conditions ``question`` names and the vocabulary terms (drugs, tests) it

@@ -20,7 +20,7 @@ from assistant.answerers import Features, get_answerer
 from assistant.answerers.extractive import clean_span
 from assistant.audit import write_audit_line
 from assistant.citations import CheckedClaim, check_claims, normalise, number_sources, to_citations
-from assistant.facets import facets, kind_of
+from assistant.facets import kind_of
 from assistant.knowledge import KnowledgeBase
 from assistant.passages import Passage
 from assistant.premise import premise_queries, split_premise
@@ -134,7 +134,7 @@ class Assistant:
         queries = [question, *(parts if len(parts) > 1 else [])]
         if premise:  # the premise check needs the passages about the premise itself
             queries += premise_queries(premise, disease_names(premise, self.kb.abbreviations))
-        queries += [f.query for f in facets(question, self.kb.subject_of(question))]
+        queries += [f.query for f in self.kb.facets(question)]
         seen: dict[str, Passage] = {}
         for query in queries:
             for passage in self._search(query, config):

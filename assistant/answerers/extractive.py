@@ -24,7 +24,7 @@ from assistant.abbreviations import Synonyms
 from assistant.answer import REFUSAL, Claim, Draft, Role
 from assistant.answerers.base import Features
 from assistant.citations import normalise
-from assistant.facets import facets, kind_of
+from assistant.facets import kind_of
 from assistant.knowledge import KnowledgeBase
 from assistant.lexicon import WORD, stems
 from assistant.passages import Passage
@@ -713,7 +713,7 @@ class ExtractiveAnswerer:
         """For a synthesis question, each facet's candidate sentences and their
         probabilities for that facet (``assistant.facets``); none for a plain question."""
         out: list[_Ranked] = []
-        for facet in facets(question, self.kb.subject_of(question)):
+        for facet in self.kb.facets(question):
             scored, asked = self.candidates(facet.query, passages), self._question(facet.query)
             agenda = _agenda(scored, question)
             scored = [c for c in scored if id(c) not in agenda]

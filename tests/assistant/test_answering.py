@@ -862,3 +862,13 @@ def test_the_only_the_condition_reason_is_true_of_the_passages_found(assistant) 
     assert "The passages found for it mention 'nerve' but state nothing quotable" in reason, reason
     reason = assistant.answerer._only_the_condition(question, [], [], []) or ""
     assert "No passage found for it mentions 'nerve'" in reason, reason
+
+
+def test_comparing_two_tests_is_not_answered_with_verdicts_on_treatment(assistant) -> None:
+    """A comparison of treatments gets a review's certainty and a treatment's harms; a
+    comparison of two antibody tests got the Cochrane review's verdicts on immunotherapy."""
+    answer = assistant.ask("Do anti-HNK1 titres reflect disability better than anti-MAG titres?")
+    assert not answer.refused, answer.refusal_reason
+    assert answer.citations and all(re.search(r"titres|HNK1", c.quote) for c in answer.citations), (
+        answer.answer
+    )

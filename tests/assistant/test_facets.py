@@ -33,3 +33,15 @@ def test_every_facet_query_names_the_subject() -> None:
     found = facets("What are the benefits and risks of drug X?", "zorbel disease")
     assert [f.name for f in found] == ["benefit", "durability", "harms", "certainty"]
     assert all(f.query.startswith("zorbel disease ") for f in found)
+
+
+def test_a_comparison_of_two_tests_has_none_of_a_treatment_s_facets() -> None:
+    """Benefit, certainty and harms are a treatment's: "Do anti-X titres track severity
+    better than anti-Y titres?" was answered with a review's verdict on immunotherapy."""
+    assert kind_of("Do anti-X titres track severity better than anti-Y titres?") == "compare"
+    assert facets("Do anti-X titres track severity better than anti-Y titres?", "anti-X") == []
+    treatments = facets("Is drug X better than drug Y?", "drug X")
+    assert [f.name for f in treatments] == ["benefit", "certainty", "harms"]
+    # A treatment named by the corpus's lexicon, not by a word like "drug", counts too.
+    assert facets("Does quintomab lower titres better than plasma exchange?", "Zorbel", names_treatment=True)
+    assert not facets("Does quintomab lower titres better than plasma exchange?", "Zorbel")
