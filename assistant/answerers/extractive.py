@@ -440,14 +440,18 @@ class ExtractiveAnswerer:
         # Every part's bottom line first, then each part's evidence: a sentence that answers
         # a later part ("... and was it met?") is not taken as an earlier part's evidence.
         taken = [c for c, _, _ in claims]
-        plans = []
         # "its" in a later part: searched and scored with the earlier names; what it asks
         # for is read from the part as written.
-        for written, part in zip(parts, resolve_parts(parts, self.kb.named_terms), strict=True):
-            scored = self.candidates(f"{part} {premise}" if premise else part, passages, written=written)
-            plan = self._lead(part, scored, taken, written, premise=premise, passages=passages)
-            taken += plan.lead
-            plans.append(plan)
+        asked = [
+            (
+                written,
+                part,
+                self.candidates(f"{part} {premise}" if premise else part, passages, written=written),
+            )
+            for written, part in zip(parts, resolve_parts(parts, self.kb.named_terms), strict=True)
+        ]
+        plans = self._leads(asked, taken, premise, passages)
+        taken += [c for plan in plans for c in plan.lead]
         for i, plan in enumerate(plans):
             evidence = self._evidence(plan, per_part - len(plan.lead), taken) if plan.lead else []
             taken += evidence
@@ -470,6 +474,37 @@ class ExtractiveAnswerer:
             premise=premise,
             unanswered=unanswered,
         )
+
+    def _leads(
+        self,
+        asked: list[tuple[str, str, list[Candidate]]],
+        taken: list[Candidate],
+        premise: str | None,
+        passages: list[Passage],
+    ) -> list[_Plan]:
+        """Each part's plan, in the question's order. When one sentence would be the
+        bottom line of two parts ("Which tests exist, and do different results go with
+        different pictures?" both led by "different test results go with different
+        pictures"), it goes to the part it answers likeliest, and the other part looks again."""
+
+        def plan(i: int, taken: list[Candidate]) -> _Plan:
+            written, part, scored = asked[i]
+            return self._lead(part, scored, taken, written, premise=premise, passages=passages)
+
+        order = list(range(len(asked)))
+        if len(asked) > 1:
+            alone = [plan(i, taken) for i in order]
+            if any(
+                _taken(c, alone[k].lead)
+                for j, other in enumerate(alone)
+                for k in range(j)
+                for c in other.lead
+            ):
+                order.sort(key=lambda i: -max((alone[i].rank[id(c)] for c in alone[i].lead), default=0.0))
+        plans: dict[int, _Plan] = {}
+        for i in order:
+            plans[i] = plan(i, [*taken, *(c for p in plans.values() for c in p.lead)])
+        return [plans[i] for i in range(len(asked))]
 
     def _lead(
         self,

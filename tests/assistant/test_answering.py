@@ -872,3 +872,17 @@ def test_comparing_two_tests_is_not_answered_with_verdicts_on_treatment(assistan
     assert answer.citations and all(re.search(r"titres|HNK1", c.quote) for c in answer.citations), (
         answer.answer
     )
+
+
+def test_a_sentence_answering_two_parts_leads_the_part_it_answers_best(assistant) -> None:
+    """ "... and do different results mean different clinical pictures?" is answered by
+    the Matà study's "different anti-MAG test results can go with different clinical
+    pictures"; the first part (which tests exist) took it, and the second part was left
+    with nothing, as if the two asked the same."""
+    answer = assistant.ask(
+        "What anti-MAG laboratory tests exist, and do different results mean different clinical pictures?"
+    )
+    assert len(answer.parts) == 2
+    second = [c for c in answer.lead_citations if c.part == 1]
+    assert second and "different clinical pictures" in second[0].quote, answer.answer
+    assert not any("different clinical pictures" in c.quote for c in answer.lead_citations if c.part == 0)
