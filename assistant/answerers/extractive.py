@@ -369,6 +369,9 @@ class ExtractiveAnswerer:
         out = []
         for order, passage in enumerate(passages):
             document = self.kb.texts[passage.source.id]
+            # "According to the Mayo Clinic Laboratories ...": the name of the body that
+            # wrote a source says nothing clinical or about a laboratory, unless asked by name.
+            bodies = tuple(b for b in _bodies(passage.source.authors) if b.lower() not in question.lower())
             first_sentence = self.kb.first_sentence.get(passage.source.id, -1)
             vectors = self.kb.sentence_matrix(passage.row)
             setup = self.features.section_weighting and sentences.section_weight(passage.section) < 0
@@ -389,7 +392,7 @@ class ExtractiveAnswerer:
                         s,
                         e,
                         float(sim),
-                        concept_hits(text, question_concepts)
+                        concept_hits(_without(text, bodies), question_concepts)
                         | (kind_words if provides(text, asked) else frozenset()),
                         weights,
                         vec,
@@ -951,6 +954,19 @@ class _Plan:
 
 # A facet's candidate sentences, their probabilities for it, and the facet as a question.
 _Ranked = tuple[list[Candidate], dict[int, float], Question]
+
+
+def _bodies(authors: tuple[str, ...]) -> tuple[str, ...]:
+    """The authors that are organisations ("Mayo Clinic Laboratories"), not persons
+    ("Dalakas MC": a surname and initials), as the sentences may write them."""
+    return tuple(a for a in authors if len(a.split()) > 2 or not re.fullmatch(r"\S+ [A-Z]{1,4}", a))
+
+
+def _without(text: str, names: tuple[str, ...]) -> str:
+    """``text`` with every occurrence of ``names`` blanked."""
+    for name in names:
+        text = text.replace(name, " ")
+    return text
 
 
 def _likely(candidates: list[Candidate], rank: dict[int, float]) -> list[Candidate]:

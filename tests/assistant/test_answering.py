@@ -886,3 +886,25 @@ def test_a_sentence_answering_two_parts_leads_the_part_it_answers_best(assistant
     second = [c for c in answer.lead_citations if c.part == 1]
     assert second and "different clinical pictures" in second[0].quote, answer.answer
     assert not any("different clinical pictures" in c.quote for c in answer.lead_citations if c.part == 0)
+
+
+def test_the_name_of_the_body_that_wrote_a_source_is_no_concept(assistant) -> None:
+    """Every sentence of the lab catalogue entry says "According to the Mayo Clinic
+    Laboratories ...": it mentioned "laboratory" and (by stem) "clinical" for any question."""
+    from assistant.answerers.extractive import concepts
+
+    question = "Which laboratory tests matter in clinical practice?"
+    answerer = assistant.answerer
+    idf, unseen = assistant.kb.idf
+    labels = [c.label for c in concepts(question, assistant.kb.synonyms, idf, unseen)]
+    passages = assistant.retrieve("What does the Mayo Clinic Laboratories MAGES entry say about titres?")
+    mayo = [c for c in answerer.candidates(question, passages) if c.text.startswith("According to the Mayo")]
+    assert mayo, "the lab entry's sentences were not retrieved"
+    for c in mayo:
+        assert labels.index("laboratory") not in c.hits, c.text
+        assert labels.index("clinical") not in c.hits or "clinical" in c.text, c.text
+    # A question naming the body still finds its name.
+    named = "What do the Mayo Clinic Laboratories say about titres?"
+    named_labels = [c.label for c in concepts(named, assistant.kb.synonyms, idf, unseen)]
+    hits = {named_labels[i] for c in answerer.candidates(named, passages) for i in c.hits if "Mayo" in c.text}
+    assert {"Clinic", "Laboratories"} <= hits, hits
