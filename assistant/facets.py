@@ -116,7 +116,12 @@ KINDS: tuple[tuple[str, re.Pattern[str], tuple[tuple[str, str], ...]], ...] = (
     ),
     (
         "monitoring",
-        re.compile(r"\b(monitor\w*|follow[- ]?up|track\w*|after treatment|response to treatment)\b", re.I),
+        re.compile(
+            r"\b(monitor\w*|follow[- ]?up|track\w*|after treatment|response to treatment|"
+            r"(?:follow|measure|repeat|check)(?:ing)? (?:[\w-]+ ){0,3}(?:titres?|titers?|levels?|scores?|markers?)|"
+            r"(?:judge|gauge|assess|measure)(?:ing)? (?:the |a )?response)\b",
+            re.I,
+        ),
         (
             ("markers", "levels titres change after treatment"),
             ("severity", "correlation with severity disability"),

@@ -23,6 +23,12 @@ from assistant.facets import facets, kind_of
         ("Long-term, were treated patients less impaired than untreated ones?", None),  # two groups compared
         ("What dose of drug X is used?", None),
         ("Does drug X help?", None),
+        (
+            "After drug X, should I follow the titres or the clinical scores to judge the response?",
+            "monitoring",
+        ),
+        ("Should I repeat the antibody levels after treatment?", "monitoring"),
+        ("Was drug X followed by worsening?", None),
     ],
 )
 def test_kind_of(question: str, kind: str | None) -> None:
