@@ -140,6 +140,15 @@ _TRIAL_ARM = re.compile(
     r"\b((?:placebo|control|treatment|study|active|comparator|intervention)\s+)arms?\b", re.I
 )
 _TRIAL_STEMS = frozenset({"placebo", "trial", "control", "studi", "random", "rct"})
+# What came next is not what was followed up: "rituximab was followed by transient
+# worsening" says nothing of following patients or their titres. Nor is an analysis's
+# qualifier a time: "after excluding one patient" or "after adjustment for age" says
+# nothing of what happens after a treatment.
+_NOT_AFTER = re.compile(
+    r"\b(?:(?:was|were|is|are|be|been)\s+followed\s+by"
+    r"|after\s+(?:excluding|exclusion|adjust\w*|controlling|accounting|correct\w*|stratif\w*|removing|allowing))\b",
+    re.I,
+)
 
 # How much of a premise holds, and verbs linking its terms beyond ``_RELATION``: no part
 # of what it claims.
@@ -250,6 +259,7 @@ def concept_hits(
         sentence = _CONTRARY.sub(" ", sentence)
     if not asked & _TRIAL_STEMS:
         sentence = _TRIAL_ARM.sub(r"\1", sentence)
+    sentence = _NOT_AFTER.sub(" ", sentence)
     present = set(stems(sentence))
     if word_parts:
         present.update(p for s in list(present) if "-" in s for p in stems(s.replace("-", " ")))

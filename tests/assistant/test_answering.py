@@ -513,6 +513,15 @@ def test_between_asks_nothing_of_its_own(assistant) -> None:
     assert "between 1,000" not in answer.lead_citations[0].quote, answer.answer
 
 
+def test_an_analysis_after_and_followed_by_are_no_time_or_follow_up(assistant) -> None:
+    """ "After rituximab, should I follow ...?" was led by "After excluding one patient ...",
+    an analysis's qualifier sharing only "after" and the drug, and then by "rituximab was
+    followed by transient worsening", as if "followed by" were following patients up."""
+    answer = assistant.ask("After rituximab, should I follow the anti-MAG titre or the disability score?")
+    lead = answer.lead_citations[0].quote
+    assert not lead.startswith("After excluding") and "followed by" not in lead, answer.answer
+
+
 def test_responders_are_a_response_to_treatment(assistant) -> None:
     """'response' and 'responders' stem apart (respons / respond): 'the best responders to
     rituximab had high anti-MAG titres' answers whether the titre predicts the response."""
