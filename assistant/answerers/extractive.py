@@ -140,6 +140,13 @@ _TRIAL_ARM = re.compile(
     r"\b((?:placebo|control|treatment|study|active|comparator|intervention)\s+)arms?\b", re.I
 )
 _TRIAL_STEMS = frozenset({"placebo", "trial", "control", "studi", "random", "rct"})
+# "Anti-MAG antibodies are present in 50-70%" says nothing of a presentation (both stem to
+# "present"): the adjective counts only for a question using it ("Is tremor present?").
+_PRESENT = re.compile(
+    r"\b((?:is|are|was|were|be|been|being|remains?|remained|also|not|often|usually|commonly|always)\s+)"
+    r"present(?![\w-])",
+    re.I,
+)
 # What came next is not what was followed up: "rituximab was followed by transient
 # worsening" says nothing of following patients or their titres. Nor is an analysis's
 # qualifier a time: "after excluding one patient" or "after adjustment for age" says
@@ -260,6 +267,8 @@ def concept_hits(
     if not asked & _TRIAL_STEMS:
         sentence = _TRIAL_ARM.sub(r"\1", sentence)
     sentence = _NOT_AFTER.sub(" ", sentence)
+    if not any(t.lower() == "present" for c in question_concepts for t in c.terms):
+        sentence = _PRESENT.sub(r"\1", sentence)
     present = set(stems(sentence))
     if word_parts:
         present.update(p for s in list(present) if "-" in s for p in stems(s.replace("-", " ")))

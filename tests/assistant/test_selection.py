@@ -497,3 +497,34 @@ def test_a_primary_share_of_the_same_thing_stands_in_for_a_secondary_one() -> No
     assert not selection.same_measure(
         titres, "Half of anti-MAG patients respond to rituximab.", similarity=0.6
     )
+
+
+def test_being_present_is_no_presentation() -> None:
+    """Both stem to "present": "antibodies are present in 50-70%" answered which
+    presentations should prompt a test."""
+    from assistant.abbreviations import Synonyms
+    from assistant.answerers.extractive import concept_hits, concepts
+
+    asked = concepts("What are the presentations of gout?", Synonyms(), {}, 5.0)
+    shown = next(i for i, c in enumerate(asked) if c.label == "presentations")
+    assert shown in concept_hits("Gout presentations include acute arthritis.", asked)
+    assert shown in concept_hits("Patients presented with acute arthritis of gout.", asked)
+    assert shown not in concept_hits("Tophi were present in 20% of patients with gout.", asked)
+    # Unless the question asks whether something is present.
+    present = concepts("Are tophi present in gout?", Synonyms(), {}, 5.0)
+    found = next(i for i, c in enumerate(present) if c.label == "present")
+    assert found in concept_hits("Tophi were present in 20% of patients with gout.", present)
+
+
+def test_an_analysis_after_and_what_followed_are_no_time_or_follow_up() -> None:
+    from assistant.abbreviations import Synonyms
+    from assistant.answerers.extractive import concept_hits, concepts
+
+    asked = concepts("After colchicine, should I follow urate levels?", Synonyms(), {}, 5.0)
+    after = next(i for i, c in enumerate(asked) if c.label == "After")
+    follow = next(i for i, c in enumerate(asked) if c.label == "follow")
+    assert after in concept_hits("Urate fell after colchicine.", asked)
+    assert after not in concept_hits("After adjustment for age, urate was higher.", asked)
+    assert after not in concept_hits("After excluding one patient, the difference was significant.", asked)
+    assert follow in concept_hits("Urate levels were followed for a year.", asked)
+    assert follow not in concept_hits("Colchicine was followed by diarrhoea in 10%.", asked)
