@@ -235,13 +235,14 @@ def choose_lead(
     bonus: dict[int, float] | None = None,
     avoid: set[int] | None = None,
     named: frozenset[str] = frozenset(),
+    elsewhere: set[int] | None = None,
 ) -> list[Candidate]:
     """The bottom line: one answer-bearing sentence from the strongest source among the
     most relevant (``rank`` plus any ``bonus``; any eligible sentence giving the value
     asked for), leaving out those (by ``id``) in ``avoid`` unless nothing else is near, then the sentence
     that continues it ("... also ...") or, from ``caveats``, the sentence after it that
     qualifies it ("However, ...", "... cautions that ..."), or for a question whether to treat, the certainty
-    of the evidence."""
+    of the evidence (never from a sentence on another treatment: ``elsewhere``)."""
     if not eligible:
         return []
     best = max(rank[id(c)] for c in eligible)
@@ -302,6 +303,7 @@ def choose_lead(
             and rank[id(c)] >= best - MARGIN
             and not same_claim(c, lead)
             and not (c.superseded or sentences.dated(c.text))
+            and id(c) not in (elsewhere or set())
         ]
         if sure:
             chosen.append(max(sure, key=lambda c: rank[id(c)] + c.quality))

@@ -598,6 +598,7 @@ class ExtractiveAnswerer:
                 bonus={id(c): FACET_LEAD_WEIGHT * _best_facet(c, facet_ranks) for c in eligible},
                 avoid=other | self._no_treatment(eligible, written) | silent,
                 named=question.named,
+                elsewhere=other,
             )
         else:  # the likeliest sentence, whatever it says
             lead = [max(eligible, key=lambda c: rank[id(c)])]

@@ -917,3 +917,12 @@ def test_the_name_of_the_body_that_wrote_a_source_is_no_concept(assistant) -> No
     named_labels = [c.label for c in concepts(named, assistant.kb.synonyms, idf, unseen)]
     hits = {named_labels[i] for c in answerer.candidates(named, passages) for i in c.hits if "Mayo" in c.text}
     assert {"Clinic", "Laboratories"} <= hits, hits
+
+
+def test_the_certainty_beside_a_bottom_line_is_about_the_treatment_asked_about(assistant) -> None:
+    """A question whether to treat gets the certainty of the evidence beside its bottom
+    line; for "Does plasma exchange work?" that was the Léger trial's "Class I evidence that
+    rituximab does not improve the INCAT sensory score", which says nothing of plasma exchange."""
+    answer = assistant.ask("Does plasma exchange work for anti-MAG neuropathy?")
+    assert not answer.refused, answer.refusal_reason
+    assert all("rituximab" not in c.quote.lower() for c in answer.lead_citations), answer.answer
