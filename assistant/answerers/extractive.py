@@ -618,6 +618,7 @@ class ExtractiveAnswerer:
             other=other,
             named=question.named,
             written=written,
+            subject=self._condition_concepts(f"{part} {premise}" if premise else part, subjects_only=True)[2],
         )
 
     def _other_treatments(self, candidates: list[Candidate], question: str) -> set[int]:
@@ -729,6 +730,11 @@ class ExtractiveAnswerer:
         covered = self._verdict(plan, taken)[:limit]
         covered += self._facets(plan.facet_ranks, [*taken, *covered], limit - len(covered), main)
         pool = [c for c in plan.eligible if id(c) not in plan.other]
+        # A sentence sharing only the corpus's condition with the question ("... may be best
+        # used early in the course of anti-MAG neuropathy") is no evidence on what it asks
+        # about, when another sentence speaks of that.
+        if any(c.hits - plan.subject for c in pool):
+            pool = [c for c in pool if c.hits - plan.subject]
         more = selection.choose_evidence(
             pool, plan.rank, [*taken, *covered], limit - len(covered), plan.named
         )
@@ -970,6 +976,7 @@ class _Plan:
     other: set[int] = field(default_factory=set)  # candidates on another treatment
     named: frozenset[str] = frozenset()  # the sources the part names
     written: str = ""  # the part as the question wrote it, before borrowing earlier names
+    subject: frozenset[int] = frozenset()  # the concepts naming a condition the corpus is about
 
 
 # A facet's candidate sentences, their probabilities for it, and the facet as a question.

@@ -926,3 +926,15 @@ def test_the_certainty_beside_a_bottom_line_is_about_the_treatment_asked_about(a
     answer = assistant.ask("Does plasma exchange work for anti-MAG neuropathy?")
     assert not answer.refused, answer.refusal_reason
     assert all("rituximab" not in c.quote.lower() for c in answer.lead_citations), answer.answer
+
+
+def test_evidence_shares_more_with_the_question_than_the_corpus_s_condition(assistant) -> None:
+    """ "Is ataxia a feature of anti-MAG neuropathy?" was supported by "The Svahn 2018 authors
+    suggested that rituximab may be best used early in the course of anti-MAG neuropathy",
+    which shares only the condition with it: in a pool of three sentences, the condition
+    seemed to tell them apart."""
+    answer = assistant.ask("Is ataxia a feature of anti-MAG neuropathy?")
+    assert not answer.refused, answer.refusal_reason
+    assert answer.lead_citations, answer.answer
+    for c in answer.citations:
+        assert re.search(r"atax|unsteady|balance|gait|feature|characteri", c.quote, re.I), c.quote
