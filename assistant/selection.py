@@ -340,14 +340,16 @@ def choose_evidence(
     chosen: list[Candidate],
     limit: int,
     named: frozenset[str] = frozenset(),
+    among: list[Candidate] | None = None,
 ) -> list[Candidate]:
     """Up to ``limit`` more sentences by maximal marginal relevance, at most
     ``MAX_PER_SOURCE`` from one source besides what ``chosen`` already holds, each
-    mentioning one of the question's ``telling_concepts``, none from a source whose
-    update is already quoted (unless the question names it: ``named``)."""
+    mentioning one of the question's ``telling_concepts`` (among ``eligible``, or the wider
+    pool ``among`` it was drawn from), none from a source whose update is already quoted
+    (unless the question names it: ``named``)."""
     picked: list[Candidate] = []
     per_source: dict[str, int] = {}
-    telling = telling_concepts(eligible)
+    telling = telling_concepts(eligible if among is None else among)
     pool = [c for c in eligible if c not in chosen and (not telling or c.hits & telling)]
     while pool and len(picked) < limit:
         taken = [*chosen, *picked]

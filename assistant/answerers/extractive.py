@@ -732,11 +732,11 @@ class ExtractiveAnswerer:
         pool = [c for c in plan.eligible if id(c) not in plan.other]
         # A sentence sharing only the corpus's condition with the question ("... may be best
         # used early in the course of anti-MAG neuropathy") is no evidence on what it asks
-        # about, when another sentence speaks of that.
-        if any(c.hits - plan.subject for c in pool):
-            pool = [c for c in pool if c.hits - plan.subject]
+        # about, when another sentence speaks of that. Which concepts tell the sentences
+        # apart is still judged over them all.
+        speaking = [c for c in pool if c.hits - plan.subject] or pool
         more = selection.choose_evidence(
-            pool, plan.rank, [*taken, *covered], limit - len(covered), plan.named
+            speaking, plan.rank, [*taken, *covered], limit - len(covered), plan.named, among=pool
         )
         # Whichever came first: a facet's sentence may come from an earlier review before
         # its update is chosen.

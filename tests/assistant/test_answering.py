@@ -66,6 +66,16 @@ def test_research_evidence_is_ordered_strongest_first(zorbel) -> None:
     assert levels == sorted(levels)
 
 
+def test_evidence_on_what_is_asked_is_not_crowded_out_by_the_condition(zorbel) -> None:
+    """The trials' results are evidence; where Zorbel syndrome was first described shares
+    only the condition with the question and is not. (Judging which concepts tell the
+    sentences apart among those left once that one was dropped once dropped the results.)"""
+    answer = ask(zorbel, "What did the trials of quintomab show in Zorbel syndrome?")
+    quotes = " ".join(c.quote for c in answer.citations)
+    assert "12 of 20 patients on quintomab improved" in quotes, answer.answer
+    assert "fishing village" not in quotes, answer.answer
+
+
 def test_a_fact_only_secondary_text_states_is_quoted_and_labelled_secondary(zorbel) -> None:
     answer = ask(zorbel, "Where was Zorbel syndrome first described?")
     assert not answer.refused
