@@ -100,6 +100,8 @@ OTHER_TREATMENTS = (
 )
 # Among the likeliest sentences on a premise (within PREMISE_MARGIN of the likeliest), one
 # that qualifies or contradicts it leads.
+# Why a part has no bottom line of its own when its likeliest sentence went to another part.
+ANSWERS_ANOTHER_PART = "What comes closest to it answers another part of the question, and is quoted there."
 QUALIFIER_BONUS = 0.3
 PREMISE_MARGIN = 0.3
 _SYNTHESIS = re.compile(
@@ -526,6 +528,9 @@ class ExtractiveAnswerer:
         plans: dict[int, _Plan] = {}
         for i in order:
             plans[i] = plan(i, [*taken, *(c for p in plans.values() for c in p.lead)])
+            if order != sorted(order) and not plans[i].lead and plans[i].reason is None:
+                # What it would have quoted answers another part, and is quoted there.
+                plans[i].reason = f"{REFUSAL} {ANSWERS_ANOTHER_PART}"
         return [plans[i] for i in range(len(asked))]
 
     def _lead(

@@ -17,6 +17,7 @@ import pytest
 
 from assistant import Assistant, sentences
 from assistant.answer import REFUSAL, Answer
+from assistant.answerers.extractive import ANSWERS_ANOTHER_PART
 from assistant.knowledge import KnowledgeBase
 from assistant.render import NO_PREMISE_EVIDENCE, QUESTION_REFUSAL
 from ingest import Embedder, Settings, build_index
@@ -905,6 +906,13 @@ def test_a_sentence_answering_two_parts_leads_the_part_it_answers_best(assistant
     second = [c for c in answer.lead_citations if c.part == 1]
     assert second and "different clinical pictures" in second[0].quote, answer.answer
     assert not any("different clinical pictures" in c.quote for c in answer.lead_citations if c.part == 0)
+    # The first part, which no other passage answers (none names an assay), says so
+    # rather than vanishing.
+    assert [u.part for u in answer.unanswered] == [0], answer.answer
+    assert ANSWERS_ANOTHER_PART in answer.unanswered[0].reason
+    assert (
+        "*What anti-MAG laboratory tests exist?* The indexed sources do not cover this part." in answer.answer
+    )
 
 
 def test_the_name_of_the_body_that_wrote_a_source_is_no_concept(assistant) -> None:
