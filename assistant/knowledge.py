@@ -122,8 +122,11 @@ class KnowledgeBase:
     def facets(self, question: str) -> list[Facet]:
         """The facets a synthesis question asks about, each a query naming its subject
         (``assistant.facets``)."""
-        treatment = any(kind == "treatment" for kind, _, _ in self.term_kinds.find(question))
-        return facets(question, self.subject_of(question), names_treatment=treatment)
+        return facets(question, self.subject_of(question), names_treatment=self.names_treatment(question))
+
+    def names_treatment(self, question: str) -> bool:
+        """True when ``question`` names a treatment of the corpus's lexicon."""
+        return any(kind == "treatment" for kind, _, _ in self.term_kinds.find(question))
 
     def named_terms(self, question: str) -> list[str]:
         """The conditions ``question`` names and the vocabulary terms (drugs, tests) it
@@ -141,8 +144,7 @@ class KnowledgeBase:
     def asks_whether_to_treat(self, question: str) -> bool:
         """True when ``question`` asks whether to treat or whether a treatment works, a
         treatment named by the lexicon or as a word (``assistant.questions``)."""
-        named = any(kind == "treatment" for kind, _, _ in self.term_kinds.find(question))
-        return asks_whether_to_treat(question, named)
+        return asks_whether_to_treat(question, self.names_treatment(question))
 
     def unmentioned_names(self, question: str) -> tuple[str, ...]:
         """The drugs and coded names (genes, mutations) ``question`` names that no source

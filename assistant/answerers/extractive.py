@@ -98,10 +98,10 @@ OTHER_TREATMENTS = (
     f"{REFUSAL} The passages found for it speak of other treatments, or of treatment in general "
     "in sources that never name the one asked about."
 )
-# Among the likeliest sentences on a premise (within PREMISE_MARGIN of the likeliest), one
-# that qualifies or contradicts it leads.
 # Why a part has no bottom line of its own when its likeliest sentence went to another part.
 ANSWERS_ANOTHER_PART = "What comes closest to it answers another part of the question, and is quoted there."
+# Among the likeliest sentences on a premise (within PREMISE_MARGIN of the likeliest), one
+# that qualifies or contradicts it leads.
 QUALIFIER_BONUS = 0.3
 PREMISE_MARGIN = 0.3
 _SYNTHESIS = re.compile(
@@ -516,19 +516,17 @@ class ExtractiveAnswerer:
             return self._lead(part, scored, taken, written, premise=premise, passages=passages)
 
         order = list(range(len(asked)))
-        if len(asked) > 1:
-            alone = [plan(i, taken) for i in order]
-            if any(
-                _taken(c, alone[k].lead)
-                for j, other in enumerate(alone)
-                for k in range(j)
-                for c in other.lead
-            ):
-                order.sort(key=lambda i: -max((alone[i].rank[id(c)] for c in alone[i].lead), default=0.0))
-        plans: dict[int, _Plan] = {}
-        for i in order:
+        alone = [plan(i, taken) for i in order]
+        if any(
+            _taken(c, alone[k].lead) for j, other in enumerate(alone) for k in range(j) for c in other.lead
+        ):
+            order.sort(key=lambda i: -max((alone[i].rank[id(c)] for c in alone[i].lead), default=0.0))
+        reordered = order != sorted(order)
+        # The first to choose sees only ``taken``: its plan alone is its plan.
+        plans: dict[int, _Plan] = {order[0]: alone[order[0]]}
+        for i in order[1:]:
             plans[i] = plan(i, [*taken, *(c for p in plans.values() for c in p.lead)])
-            if order != sorted(order) and not plans[i].lead and plans[i].reason is None:
+            if reordered and not plans[i].lead and plans[i].reason is None:
                 # What it would have quoted answers another part, and is quoted there.
                 plans[i].reason = f"{REFUSAL} {ANSWERS_ANOTHER_PART}"
         return [plans[i] for i in range(len(asked))]
