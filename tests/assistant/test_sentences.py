@@ -39,6 +39,10 @@ from assistant import sentences
             True,
         ),
         ("The answer is that rituximab helps.", False),
+        # What kind of page a catalogue entry is says nothing of the test it describes.
+        ("The ACME Laboratories XYZ entry is a laboratory test description, used here as background.", True),
+        ("This web page is a short overview of the condition.", True),
+        ("The ACME Laboratories XYZ entry links the antibody to the DADS phenotype.", False),
     ],
 )
 def test_descriptors_are_sentences_that_only_say_what_a_document_does(sentence: str, expected: bool) -> None:
