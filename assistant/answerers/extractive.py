@@ -590,9 +590,13 @@ class ExtractiveAnswerer:
             on_it = [c for c in _likely(fresh, rank) if c.hits & about]
             eligible += on_it[:2]
             silent = {id(c) for c in eligible if not c.hits & about} if on_it else set()
+        # A sentence elaborating a close document's answer may support a bottom line, not be one.
+        stated = [c for c in eligible if not selection.elaborates(c)]
+        if not stated:
+            return _Plan(part, scored, reason=None if said_before else REFUSAL)
         if self.features.bottom_line:
             lead = selection.choose_lead(
-                eligible,
+                stated,
                 rank,
                 asked,
                 treat=self.kb.asks_whether_to_treat(written),
@@ -604,7 +608,7 @@ class ExtractiveAnswerer:
                 elsewhere=other,
             )
         else:  # the likeliest sentence, whatever it says
-            lead = [max(eligible, key=lambda c: rank[id(c)])]
+            lead = [max(stated, key=lambda c: rank[id(c)])]
         # A question with a premise is answered premise first, whatever its bottom line.
         general = None if premise else self._only_the_condition(written, lead, scored, passages or [])
         if general:

@@ -528,3 +528,28 @@ def test_an_analysis_after_and_what_followed_are_no_time_or_follow_up() -> None:
     assert after not in concept_hits("After excluding one patient, the difference was significant.", asked)
     assert follow in concept_hits("Urate levels were followed for a year.", asked)
     assert follow not in concept_hits("Colchicine was followed by diarrhoea in 10%.", asked)
+
+
+def test_a_sentence_far_in_meaning_is_eligible_only_to_elaborate_a_close_document() -> None:
+    """ "Atypical phenotypes included ... 12.4%" names the question but is far from it in
+    meaning; after its cohort's "17% had an atypical phenotype" it is evidence. Alone, or
+    naming little of the question, it is not."""
+    close = candidate(
+        "About 17% of the cohort had an atypical phenotype.",
+        doc="cohort",
+        similarity=0.45,
+        hits=frozenset({0, 1}),
+    )
+    elaboration = candidate(
+        "Atypical phenotypes in the cohort included polyradiculoneuropathy in 12.4%.",
+        doc="cohort",
+        similarity=0.2,
+        hits=frozenset({0, 1}),
+    )
+    stranger = replace(elaboration, passage=candidate("x", doc="elsewhere").passage)
+    vague = replace(elaboration, hits=frozenset({0}))
+    far = replace(elaboration, similarity=0.1)
+    eligible, _ = selection.eligible_candidates([close, elaboration, stranger, vague, far])
+    assert sorted(eligible, key=lambda c: c.similarity) == [elaboration, close]
+    assert selection.elaborates(elaboration) and not selection.elaborates(close)
+    assert not selection.eligible_candidates([stranger])[0]
