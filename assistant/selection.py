@@ -248,7 +248,9 @@ def choose_lead(
     asked for), leaving out those (by ``id``) in ``avoid`` unless nothing else is near, then the sentence
     that continues it ("... also ...") or, from ``caveats``, the sentence after it that
     qualifies it ("However, ...", "... cautions that ..."), or for a question whether to treat, the certainty
-    of the evidence (never from a sentence on another treatment: ``elsewhere``)."""
+    of the evidence (never from a sentence on another treatment: ``elsewhere``). A sentence
+    that only ``elaborates`` a close document is never the bottom line."""
+    eligible = [c for c in eligible if not elaborates(c)]
     if not eligible:
         return []
     best = max(rank[id(c)] for c in eligible)

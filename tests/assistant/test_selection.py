@@ -553,3 +553,14 @@ def test_a_sentence_far_in_meaning_is_eligible_only_to_elaborate_a_close_documen
     assert sorted(eligible, key=lambda c: c.similarity) == [elaboration, close]
     assert selection.elaborates(elaboration) and not selection.elaborates(close)
     assert not selection.eligible_candidates([stranger])[0]
+
+
+def test_a_sentence_elaborating_a_close_document_is_never_the_bottom_line() -> None:
+    """On real abstracts, 'Guidelines need to be adopted to ensure prompt ... stroke care'
+    (cosine 0.27, naming 'need' and 'care') was the likeliest answer to 'Do elderly cancer
+    patients have different care needs?'."""
+    close = candidate("Elderly patients have needs similar to those of younger patients.", similarity=0.6)
+    elaboration = candidate("Guidelines need to be adopted for stroke care.", doc="stroke", similarity=0.27)
+    rank = {id(close): 0.3, id(elaboration): 0.9}
+    assert selection.choose_lead([elaboration, close], rank, None, treat=False) == [close]
+    assert selection.choose_lead([elaboration], rank, None, treat=False) == []
