@@ -390,10 +390,15 @@ def eligible_candidates(
     if not close:
         return [], {}
     documents = {c.passage.source.id for c in close}
-    usable = close + [c for c in candidates if elaborates(c) and c.passage.source.id in documents]
-    rank = relevance(usable, question)
+    extra = [c for c in candidates if elaborates(c) and c.passage.source.id in documents]
+    # The ranker's features are relative to the sentences ranked together: the close
+    # sentences keep the probabilities they have among themselves.
+    rank = relevance(close, question)
+    if extra:
+        among_all = relevance(close + extra, question)
+        rank |= {id(c): among_all[id(c)] for c in extra}
     floor = max(MIN_PROBABILITY, max(rank[id(c)] for c in close) - MARGIN)
-    eligible = sorted((c for c in usable if rank[id(c)] >= floor), key=lambda c: -rank[id(c)])
+    eligible = sorted((c for c in close + extra if rank[id(c)] >= floor), key=lambda c: -rank[id(c)])
     return keep_stronger(eligible, rank), rank
 
 
