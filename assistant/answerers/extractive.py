@@ -526,8 +526,9 @@ class ExtractiveAnswerer:
         plans: dict[int, _Plan] = {order[0]: alone[order[0]]}
         for i in order[1:]:
             plans[i] = plan(i, [*taken, *(c for p in plans.values() for c in p.lead)])
-            if reordered and not plans[i].lead and plans[i].reason is None:
-                # What it would have quoted answers another part, and is quoted there.
+            if reordered and not plans[i].lead and alone[i].lead:
+                # What it would have quoted answers another part, and is quoted there; what
+                # is left shares no more than the corpus's subject with it.
                 plans[i].reason = f"{REFUSAL} {ANSWERS_ANOTHER_PART}"
         return [plans[i] for i in range(len(asked))]
 
@@ -710,6 +711,7 @@ class ExtractiveAnswerer:
             ):
                 return None
             unfound = [question_concepts[i] for i in sorted(relation)]
+        subject = named[0] if named else question_concepts[min(condition)].as_written(part)
         hollow = unsaid_kinds(part, question_concepts, idf, lambda term: term in self._corpus_text)
         said = condition | relation | set(hollow)
         another_kind = any(concept_hits(c.text, question_concepts) & set(hollow) for c in lead)
@@ -726,9 +728,9 @@ class ExtractiveAnswerer:
             if not absent and mentioned([missing], passages):  # only in a study's aim, a heading, a fragment
                 return (
                     f"{REFUSAL} The passages found for it mention {what!r} but state nothing quotable "
-                    f"about it; the closest passages speak of {named[0]} in general."
+                    f"about it; the closest passages speak of {subject} in general."
                 )
-        return f"{REFUSAL} {where} mentions {what!r}; the closest passages speak of {named[0]} in general."
+        return f"{REFUSAL} {where} mentions {what!r}; the closest passages speak of {subject} in general."
 
     def _evidence(self, plan: _Plan, limit: int, taken: list[Candidate]) -> list[Candidate]:
         """Up to ``limit`` sentences supporting one part's bottom line: the likeliest on each
@@ -885,8 +887,23 @@ class ExtractiveAnswerer:
             for c in find_conditions(text, self.kb.abbreviations)
             if not subjects_only or self.kb.topics.is_subject(c)
         ]
-        condition = concept_hits(" ".join(named), question_concepts) if named else frozenset()
+        if named:
+            condition = concept_hits(" ".join(named), question_concepts)
+        else:  # "anti-MAG tests" names no condition, but the corpus's subject all the same
+            condition = frozenset(i for i, c in enumerate(question_concepts) if self._names_the_subject(c))
         return question_concepts, named, condition
+
+    def _names_the_subject(self, concept: Concept) -> bool:
+        """True when one of the concept's alternatives is made of the words that single out
+        the conditions the corpus covers ("anti-MAG": "mag", with "anti" that every document
+        uses), and nothing else."""
+        topics = self.kb.topics
+        own = topics.core | topics.dominant
+        for alternative in concept.alternatives:
+            words = {w for stem in alternative for w in stem.split("-") if w}
+            if words & own and words <= own | topics.common:
+                return True
+        return False
 
     def _claim_concepts(self, premise: str) -> tuple[list[Concept], set[int]]:
         """The premise's concepts, and the indices of those that carry its claim: not a
