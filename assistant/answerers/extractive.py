@@ -185,6 +185,10 @@ _FRAMING = re.compile(
 )
 
 
+# A word made of a name and a participle: "rituximab-treated", "therapy-related".
+_PARTICIPLE_COMPOUND = re.compile(r"^[A-Za-z0-9]+-(?:treated|related|induced|associated|exposed)$", re.I)
+
+
 @dataclass(frozen=True, slots=True)
 class Concept:
     """Something the question mentions: interchangeable terms, weighted by rarity."""
@@ -226,6 +230,11 @@ def concepts(question: str, synonyms: Synonyms, idf: dict[str, float], unseen: f
     out = []
     for terms in [*groups, *((w,) for w in dict.fromkeys(words))]:
         alternatives = tuple(st for t in terms if (st := stems(t)))
+        if len(terms) == 1 and _PARTICIPLE_COMPOUND.search(terms[0]):
+            # "rituximab-treated patients" are "patients treated with rituximab" too.
+            parts = stems(terms[0].replace("-", " "))
+            if len(parts) > 1:
+                alternatives += (parts,)
         if alternatives:
             weight = min(max(idf.get(s, min(unseen, UNSEEN_WEIGHT)) for s in alt) for alt in alternatives)
             out.append(Concept(alternatives, weight, terms[0], tuple(terms)))

@@ -431,6 +431,20 @@ def test_two_words_the_corpus_writes_hyphenated_are_one_concept() -> None:
     assert "breast" in labels and "in-breast" not in labels
 
 
+def test_a_name_and_participle_compound_is_also_said_in_two_words() -> None:
+    """ "rituximab-treated patients" are what "rituximab was followed by worsening in 12%
+    of treated patients" speaks of; an ordinary compound needs its own spelling."""
+    from assistant.abbreviations import Synonyms
+    from assistant.answerers.extractive import concept_hits, concepts
+
+    idf = {"rituximab-treat": 4.0, "rituximab": 2.0, "treat": 1.0, "interferon-alpha": 3.0}
+    found = concepts("How many rituximab-treated patients got interferon-alpha?", Synonyms(), idf, 5.0)
+    hits = concept_hits("Rituximab was followed by worsening in 12% of treated patients.", found)
+    assert "rituximab-treated" in {found[i].label for i in hits}
+    hits = concept_hits("Interferon was given with alpha blockers.", found)
+    assert "interferon-alpha" not in {found[i].label for i in hits}
+
+
 def test_a_hyphenated_word_mentions_its_parts_only_when_asked() -> None:
     from assistant.abbreviations import Synonyms
     from assistant.answerers.extractive import concept_hits, concepts
