@@ -11,6 +11,8 @@ from dataclasses import replace
 import numpy as np
 
 from assistant import selection
+from assistant.abbreviations import Synonyms
+from assistant.answerers.extractive import Concept, concept_hits, concepts, unsaid_kinds
 from assistant.passages import Passage, Source
 from assistant.selection import Candidate
 
@@ -52,6 +54,11 @@ def candidate(
         vector=v / np.linalg.norm(v),
         strength=strength,
     )
+
+
+def label_index(found: list[Concept], label: str) -> int:
+    """The index of the question concept labelled ``label``."""
+    return next(i for i, c in enumerate(found) if c.label == label)
 
 
 def ai_answer(text: str, vector: tuple[float, ...] = (1.0, 0.0, 0.0)) -> Candidate:
@@ -321,8 +328,6 @@ def test_an_earlier_review_gives_no_evidence_once_its_update_is_quoted() -> None
 
 
 def test_a_synonym_group_s_two_words_are_not_joined_into_the_corpus_s_compound() -> None:
-    from assistant.abbreviations import Synonyms
-    from assistant.answerers.extractive import concepts
 
     idf = {"side-effect": 5.0, "interferon-alpha": 4.0}
     syn = Synonyms([("adverse events", "side effects")])
@@ -333,8 +338,6 @@ def test_a_synonym_group_s_two_words_are_not_joined_into_the_corpus_s_compound()
 
 
 def test_framing_phrases_are_not_concepts_of_the_question() -> None:
-    from assistant.abbreviations import Synonyms
-    from assistant.answerers.extractive import concepts
 
     labels = [c.label for c in concepts("How does the neuropathy progress over time?", Synonyms(), {}, 5.0)]
     assert labels == ["neuropathy", "progress"]
@@ -414,8 +417,6 @@ def test_a_concept_no_candidate_mentions_does_not_make_every_sentence_filler() -
 
 
 def test_two_words_the_corpus_writes_hyphenated_are_one_concept() -> None:
-    from assistant.abbreviations import Synonyms
-    from assistant.answerers.extractive import concept_hits, concepts
 
     idf = {"interferon-alpha": 3.0, "trial": 1.0}
     found = concepts("Was interferon alpha tested in a trial?", Synonyms(), idf, 5.0)
@@ -434,8 +435,6 @@ def test_two_words_the_corpus_writes_hyphenated_are_one_concept() -> None:
 def test_a_name_and_participle_compound_is_also_said_in_two_words() -> None:
     """ "rituximab-treated patients" are what "rituximab was followed by worsening in 12%
     of treated patients" speaks of; an ordinary compound needs its own spelling."""
-    from assistant.abbreviations import Synonyms
-    from assistant.answerers.extractive import concept_hits, concepts
 
     idf = {"rituximab-treat": 4.0, "rituximab": 2.0, "treat": 1.0, "interferon-alpha": 3.0}
     found = concepts("How many rituximab-treated patients got interferon-alpha?", Synonyms(), idf, 5.0)
@@ -446,8 +445,6 @@ def test_a_name_and_participle_compound_is_also_said_in_two_words() -> None:
 
 
 def test_a_hyphenated_word_mentions_its_parts_only_when_asked() -> None:
-    from assistant.abbreviations import Synonyms
-    from assistant.answerers.extractive import concept_hits, concepts
 
     found = concepts("Was interferon tested?", Synonyms(), {"interferon": 2.0}, 5.0)
     sentence = "Trials tested interferon-alpha."
@@ -457,8 +454,6 @@ def test_a_hyphenated_word_mentions_its_parts_only_when_asked() -> None:
 
 
 def test_an_atypical_phenotype_is_no_mention_of_the_phenotype_asked_about() -> None:
-    from assistant.abbreviations import Synonyms
-    from assistant.answerers.extractive import concept_hits, concepts
 
     asked = concepts("What is the phenotype of gout?", Synonyms(), {}, 5.0)
     assert concept_hits("The phenotype of gout is usually acute arthritis.", asked) == {0, 1}
@@ -469,22 +464,18 @@ def test_an_atypical_phenotype_is_no_mention_of_the_phenotype_asked_about() -> N
 
 
 def test_a_trial_s_arms_are_no_mention_of_the_arms_asked_about() -> None:
-    from assistant.abbreviations import Synonyms
-    from assistant.answerers.extractive import concept_hits, concepts
 
     asked = concepts("Does gout affect the arms?", Synonyms(), {}, 5.0)
-    arms = next(i for i, c in enumerate(asked) if c.label == "arms")
+    arms = label_index(asked, "arms")
     assert arms in concept_hits("Gout rarely affects the arms.", asked)
     assert arms not in concept_hits("Pain fell in both the colchicine and placebo arms.", asked)
     # Unless the question is about a trial.
     trial = concepts("Did both placebo arms of the gout trial improve?", Synonyms(), {}, 5.0)
-    arms = next(i for i, c in enumerate(trial) if c.label == "arms")
+    arms = label_index(trial, "arms")
     assert arms in concept_hits("Pain fell in both the colchicine and placebo arms.", trial)
 
 
 def test_a_concept_narrowed_by_words_no_source_uses_names_another_kind() -> None:
-    from assistant.abbreviations import Synonyms
-    from assistant.answerers.extractive import concepts, unsaid_kinds
 
     idf = {"nerv": 2.0, "biopsi": 3.0, "need": 2.5}
     question = "Is a bone marrow biopsy needed?"
@@ -516,27 +507,23 @@ def test_a_primary_share_of_the_same_thing_stands_in_for_a_secondary_one() -> No
 def test_being_present_is_no_presentation() -> None:
     """Both stem to "present": "antibodies are present in 50-70%" answered which
     presentations should prompt a test."""
-    from assistant.abbreviations import Synonyms
-    from assistant.answerers.extractive import concept_hits, concepts
 
     asked = concepts("What are the presentations of gout?", Synonyms(), {}, 5.0)
-    shown = next(i for i, c in enumerate(asked) if c.label == "presentations")
+    shown = label_index(asked, "presentations")
     assert shown in concept_hits("Gout presentations include acute arthritis.", asked)
     assert shown in concept_hits("Patients presented with acute arthritis of gout.", asked)
     assert shown not in concept_hits("Tophi were present in 20% of patients with gout.", asked)
     # Unless the question asks whether something is present.
     present = concepts("Are tophi present in gout?", Synonyms(), {}, 5.0)
-    found = next(i for i, c in enumerate(present) if c.label == "present")
+    found = label_index(present, "present")
     assert found in concept_hits("Tophi were present in 20% of patients with gout.", present)
 
 
 def test_an_analysis_after_and_what_followed_are_no_time_or_follow_up() -> None:
-    from assistant.abbreviations import Synonyms
-    from assistant.answerers.extractive import concept_hits, concepts
 
     asked = concepts("After colchicine, should I follow urate levels?", Synonyms(), {}, 5.0)
-    after = next(i for i, c in enumerate(asked) if c.label == "After")
-    follow = next(i for i, c in enumerate(asked) if c.label == "follow")
+    after = label_index(asked, "After")
+    follow = label_index(asked, "follow")
     assert after in concept_hits("Urate fell after colchicine.", asked)
     assert after not in concept_hits("After adjustment for age, urate was higher.", asked)
     assert after not in concept_hits("After excluding one patient, the difference was significant.", asked)
