@@ -157,6 +157,12 @@ class TopicIndex:
                 return True
         return False
 
+    def names_subject(self, words: set[str]) -> bool:
+        """True when ``words`` (stems) are made of the words that single out the conditions
+        the corpus covers, with any that every document uses: "anti-MAG" ("mag", "anti")."""
+        own = self.core | self.dominant
+        return bool(words & own) and words <= own | self.common
+
     def describe(self, limit: int = 4) -> str:
         """One sentence saying what the corpus covers."""
         if not self.scope:

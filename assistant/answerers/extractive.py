@@ -903,16 +903,12 @@ class ExtractiveAnswerer:
         return question_concepts, named, condition
 
     def _names_the_subject(self, concept: Concept) -> bool:
-        """True when one of the concept's alternatives is made of the words that single out
-        the conditions the corpus covers ("anti-MAG": "mag", with "anti" that every document
-        uses), and nothing else."""
-        topics = self.kb.topics
-        own = topics.core | topics.dominant
-        for alternative in concept.alternatives:
-            words = {w for stem in alternative for w in stem.split("-") if w}
-            if words & own and words <= own | topics.common:
-                return True
-        return False
+        """True when one of the concept's alternatives names only the corpus's subject
+        ("anti-MAG"), by ``TopicIndex.names_subject``."""
+        return any(
+            self.kb.topics.names_subject({w for stem in alternative for w in stem.split("-") if w})
+            for alternative in concept.alternatives
+        )
 
     def _claim_concepts(self, premise: str) -> tuple[list[Concept], set[int]]:
         """The premise's concepts, and the indices of those that carry its claim: not a

@@ -245,3 +245,11 @@ def test_the_scope_names_conditions_as_the_documents_write_them() -> None:
         ("Outcome of IgM monoclonal gammopathy", ["In IgM monoclonal gammopathy, most patients do well."]),
     )
     assert "IgM monoclonal gammopathy" in topics.describe()
+
+
+def test_words_naming_only_the_corpus_s_subject() -> None:
+    """ "anti-MAG" names no condition by itself but the subject of an anti-MAG corpus; a
+    drug the corpus names, or the subject narrowed by a word of its own, is more."""
+    assert SARCOIDOSIS.names_subject(set(stems("sarcoidosis")))
+    assert not SARCOIDOSIS.names_subject(set(stems("prednisone")))
+    assert not SARCOIDOSIS.names_subject(set(stems("cardiac sarcoidosis")))
