@@ -267,7 +267,12 @@ def choose_lead(
     stale = {id(c) for c in eligible if sentences.dated(c.text) and c.passage.source.id not in named}
     avoid = (avoid or set()) | scene | stale
     near = [c for c in near if id(c) not in avoid] or [c for c in eligible if id(c) not in avoid] or near
-    primary = [c for c in near if not c.secondary] or near
+    # A primary source outranks a secondary one saying as much of the question, not one
+    # saying more ("Do titres predict response?": a guideline on IgG paraproteins and
+    # "response to treatment", without the titres, beside a catalogue entry on titres).
+    telling = telling_concepts(eligible)
+    said = [c.hits & telling for c in near if c.secondary]
+    primary = [c for c in near if not c.secondary and not any(c.hits & telling < s for s in said)] or near
     current = [c for c in primary if not c.superseded] or primary
     bearing = [c for c in current if not sentences.dated(c.text)] or current
     if named:  # what a study found is an outcome, a value or a verdict, not how it was analysed

@@ -156,6 +156,20 @@ def test_the_bottom_line_prefers_a_primary_source_among_the_most_likely() -> Non
     assert lead[0] is trial
 
 
+def test_a_primary_sentence_saying_less_of_the_question_does_not_displace_a_secondary_one() -> None:
+    """Concept 0 is the titre, concept 1 the response to treatment: the guideline sentence
+    on IgG paraproteins names only the response, the secondary one both."""
+    secondary = ai_answer("Higher titres go with a response to therapy.")
+    secondary = replace(secondary, hits=frozenset({0, 1}))
+    guideline = candidate("IgG neuropathy resembles CIDP in its response to treatment.", hits=frozenset({1}))
+    rank = {id(secondary): 0.43, id(guideline): 0.30}
+    assert selection.choose_lead([secondary, guideline], rank, asked=None, treat=False)[0] is secondary
+    on_titres = candidate("Responders had high titres.", doc="cohort", hits=frozenset({0, 1}))
+    rank[id(on_titres)] = 0.30
+    lead = selection.choose_lead([secondary, guideline, on_titres], rank, asked=None, treat=False)
+    assert lead[0] is on_titres
+
+
 def test_what_was_known_at_a_past_time_does_not_lead_when_a_current_statement_is_eligible() -> None:
     dated = candidate("At the time of the 2012 review, the evidence rested on a single trial.")
     current = candidate(
