@@ -222,11 +222,31 @@ def contrary(premise: str, names: Sequence[str] = ()) -> Contrary | None:
     return Contrary(subject + "".join(swapped) + claim[end:], frozenset(stems(" ".join(opposites))))
 
 
+# "Titres fall when patients improve": one measure said to move with another, in either
+# direction, and whatever the tense.
+_MOVES = (
+    r"(?:fall|falls|fell|drop|drops|dropped|decline|declines|declined|decrease|decreases|decreased"
+    r"|rise|rises|rose|increase|increases|increased|change|changes|changed|go(?:es)? (?:up|down))"
+)
+_COVARIES = re.compile(
+    rf"^(?P<measure>.{{3,}}?)\s+{_MOVES}\s+(?:when|whenever|as|once|if|while)\s+(?P<state>.{{3,}})$", re.I
+)
+
+
+def covariation(premise: str) -> str | None:
+    """The relation a premise takes for granted when it says one measure moves with
+    another ("Anti-MAG titres fall when patients improve" -> "Anti-MAG titres correlate
+    with patients improve"), or None. Sources state such a relation as a correlation
+    ("titres did not track the severity"), seldom as the change the premise names."""
+    match = _COVARIES.match(premise.strip())
+    return f"{match['measure']} correlate with {match['state']}" if match else None
+
+
 def premise_queries(premise: str, names: Sequence[str] = ()) -> list[str]:
     """What to search for to check a premise: the premise itself, then its contrary when
     one is known (``contrary``, ``names`` the conditions it names), else its subject
-    without what it asserts (``premise_subject``)."""
+    without what it asserts (``premise_subject``), and the relation it takes for granted
+    (``covariation``)."""
     opposite = contrary(premise, names)
-    return list(
-        dict.fromkeys(q for q in (premise, opposite.query if opposite else premise_subject(premise)) if q)
-    )
+    queries = (premise, opposite.query if opposite else premise_subject(premise), covariation(premise))
+    return list(dict.fromkeys(q for q in queries if q))

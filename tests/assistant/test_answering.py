@@ -744,6 +744,16 @@ def test_a_premise_about_most_is_not_led_by_a_sentence_that_agrees_with_it(assis
     assert not any(sentences.plans_research(c.quote) for c in premise), answer.answer
 
 
+def test_a_premise_that_a_measure_moves_with_the_patient_is_checked_against_how_it_tracks(assistant) -> None:
+    """'titres fall when patients improve' takes for granted that titres follow the
+    disease; a cohort found they did not track its severity, and that is premise evidence."""
+    answer = assistant.ask(
+        "Given that anti-MAG titres fall when patients improve, should I repeat the titre every month?"
+    )
+    premise = [c for c in answer.citations if c.role == "premise"]
+    assert any(re.search(r"\bd(?:o|id) not track\b", c.quote) for c in premise), answer.answer
+
+
 def test_a_refusal_never_says_a_word_is_unmentioned_when_a_passage_has_it_hyphenated(assistant) -> None:
     answer = assistant.ask("interferon alpha in anti-MAG neuropathy?")
     if answer.refused:  # the reviews name interferon-alpha: no reason may say otherwise

@@ -7,6 +7,7 @@ import pytest
 from assistant.premise import (
     claims_majority,
     contrary,
+    covariation,
     premise_queries,
     premise_subject,
     restates,
@@ -130,6 +131,24 @@ def test_a_premise_without_a_known_opposite_is_checked_on_its_subject() -> None:
         "Anti-MAG neuropathy is typically axonal",
         "Anti-MAG neuropathy is typically demyelinating",
     ]
+
+
+@pytest.mark.parametrize(
+    ("premise", "relation"),
+    [
+        ("Anti-MAG titres fall when patients improve", "Anti-MAG titres correlate with patients improve"),
+        ("CRP rises as the infection worsens", "CRP correlate with the infection worsens"),
+        ("IgM levels go down once rituximab works", "IgM levels correlate with rituximab works"),
+    ],
+)
+def test_a_measure_said_to_move_with_another_is_checked_as_a_correlation(premise: str, relation: str) -> None:
+    assert covariation(premise) == relation
+    assert premise_queries(premise)[-1] == relation
+
+
+def test_a_premise_naming_no_change_in_a_measure_takes_no_relation_for_granted() -> None:
+    assert covariation("Anti-MAG neuropathy is typically axonal") is None
+    assert covariation("Patients improve when treated early") is None
 
 
 def test_a_word_inside_a_condition_s_name_is_not_what_the_premise_asserts() -> None:
