@@ -145,9 +145,22 @@ def focus_weights(candidates: list[Candidate]) -> list[float]:
 
 def support(candidates: list[Candidate], asked: str | None) -> float:
     """The decisive support for answering: the best score among the sentences that could
-    be quoted (and, when the question asks for a value, that provide one)."""
-    usable = [c for c in candidates if c.similarity >= MIN_SIMILARITY and provides(c.text, asked)]
-    return max((c.score for c in usable), default=0.0)
+    be quoted (and, when the question asks for a value, that provide one), each counting
+    the concepts its document's quotable sentences mention together. A study naming the
+    drug in one sentence and the arrhythmia in the next speaks to "Does the drug cause
+    arrhythmia?"; sentences naming each from unrelated documents do not."""
+    close = [c for c in candidates if c.similarity >= MIN_SIMILARITY]
+    told: dict[str, frozenset[int]] = {}
+    for c in close:
+        told[c.passage.source.id] = told.get(c.passage.source.id, frozenset()) | c.hits
+    return max(
+        (
+            c.similarity + COVERAGE_WEIGHT * weighted(told[c.passage.source.id], c.weights)
+            for c in close
+            if provides(c.text, asked)
+        ),
+        default=0.0,
+    )
 
 
 def relevance(candidates: list[Candidate], question: Question | None = None) -> dict[int, float]:

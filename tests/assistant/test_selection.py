@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from assistant import selection
 from assistant.abbreviations import Synonyms
@@ -73,6 +74,19 @@ def test_support_is_the_best_score_among_quotable_sentences_giving_the_value_ask
     assert selection.support([weak], None) == 0.0  # below MIN_SIMILARITY: never quotable
     assert selection.support([weak, wordy, dose], None) == wordy.score
     assert selection.support([weak, wordy, dose], "dose") == dose.score
+
+
+def test_support_counts_what_a_document_s_sentences_mention_together() -> None:
+    """Concept 0 is the drug, concept 1 the harm: one study naming each in its own
+    sentence speaks to the question; two unrelated studies naming one each do not."""
+    drug = candidate("The QT interval changed with the drug.", doc="study", hits=frozenset({0}))
+    harm = candidate("Arrhythmia increased in children.", doc="study", hits=frozenset({1}), similarity=0.5)
+    assert selection.support([drug, harm], None) == pytest.approx(0.6 + selection.COVERAGE_WEIGHT * 1.0)
+    elsewhere = replace(harm, passage=replace(harm.passage, source=source("other", "cohort")))
+    assert selection.support([drug, elsewhere], None) == pytest.approx(drug.score)
+    # a sentence too far from the question adds nothing to its document's coverage
+    far = replace(harm, similarity=0.2)
+    assert selection.support([drug, far], None) == pytest.approx(drug.score)
 
 
 def test_the_same_claim_from_a_weaker_source_is_dropped() -> None:
