@@ -313,6 +313,11 @@ def choose_lead(
         others = [c for c in eligible if id(c) not in avoid and not sentences.calls_for_research(c.text)]
         lead = max(others, key=merit, default=lead)
     chosen = [lead]
+    # "However, fixation was cost-effective in women under 75" says the contrary of most
+    # without the sentence it turns from: that sentence comes first.
+    turned_from = previous_sentence(lead, list(caveats)) if sentences.turns(lead.text) else None
+    if turned_from is not None:
+        chosen.insert(0, turned_from)
     follower = next_sentence(lead, eligible)
     caveat = next_sentence(lead, [c for c in caveats if c.similarity >= MIN_SIMILARITY])
     if follower is not None and sentences.continues(follower.text):
@@ -341,6 +346,14 @@ def next_sentence(candidate: Candidate, pool: list[Candidate]) -> Candidate | No
     """The candidate of ``pool`` that directly follows ``candidate`` in its passage."""
     after = [c for c in pool if c.passage.chunk_id == candidate.passage.chunk_id and c.start >= candidate.end]
     return min(after, key=lambda c: c.start) if after else None
+
+
+def previous_sentence(candidate: Candidate, pool: list[Candidate]) -> Candidate | None:
+    """The candidate of ``pool`` that directly precedes ``candidate`` in its passage."""
+    before = [
+        c for c in pool if c.passage.chunk_id == candidate.passage.chunk_id and c.end <= candidate.start
+    ]
+    return max(before, key=lambda c: c.end) if before else None
 
 
 def telling_concepts(candidates: list[Candidate]) -> set[int]:

@@ -392,11 +392,21 @@ _DATED = re.compile(
 )
 
 
+def turns(sentence: str) -> bool:
+    """True when the sentence opens by turning from the one before it ("However, ...",
+    "In contrast, ..."): alone, it may say the contrary of what the source found."""
+    return _TURNS.match(sentence.strip()) is not None
+
+
 def continues(sentence: str) -> bool:
     """True when the sentence continues the one before it ("Patients also needed ...")."""
     return _CONTINUES.search(sentence.strip()) is not None
 
 
+_TURNS = re.compile(
+    r"(?:however|but|yet|nevertheless|nonetheless|in contrast|by contrast|conversely|on the other hand)\b",
+    re.I,
+)
 _CAUTIONS = re.compile(
     r"^(?:however|but|yet|nevertheless|nonetheless|in contrast|conversely)\b|\bcaution(?:s|ed)?\b(?: that)?",
     re.I,

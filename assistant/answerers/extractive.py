@@ -346,7 +346,8 @@ def mentioned(question_concepts: list[Concept], candidates: list[Candidate] | li
 def clean_span(text: str, start: int, end: int, *, strip_markers: bool) -> tuple[int, int]:
     """The part of the sentence ``text[start:end]`` worth quoting: after a list item that
     ran into it (only a sentence that starts a list item can: "role of group A streptococci"
-    is one sentence), and before a trailing bibliography marker (for sources that carry them)."""
+    is one sentence), without punctuation left at either end (": In the baseline ..."), and
+    before a trailing bibliography marker (for sources that carry them)."""
     sentence = text[start:end]
     cut = sentences.run_on_split(sentence) if _in_list_item(text, start) else None
     if cut is not None:
@@ -356,6 +357,8 @@ def clean_span(text: str, start: int, end: int, *, strip_markers: bool) -> tuple
         end = start + sentences.trailing_marker(sentence)
     while end > start and text[end - 1] in " ,;:":
         end -= 1
+    while start < end and text[start] in " ,;:":  # ": In the baseline analysis, ..." after a label
+        start += 1
     return start, end
 
 

@@ -184,6 +184,19 @@ def test_a_primary_sentence_saying_less_of_the_question_does_not_displace_a_seco
     assert lead[0] is on_titres
 
 
+def test_a_bottom_line_turning_from_the_sentence_before_it_comes_after_that_sentence() -> None:
+    overall = candidate("In the baseline analysis, fixation was not cost-effective.", similarity=0.4)
+    subgroup = candidate(
+        "However, fixation was cost-effective in women under 75.", start=60, vector=(0.0, 1.0, 0.0)
+    )
+    rank = {id(subgroup): 0.8, id(overall): 0.3}
+    lead = selection.choose_lead([subgroup], rank, asked=None, treat=False, caveats=[overall, subgroup])
+    assert lead == [overall, subgroup]
+    plain = replace(subgroup, text="Fixation was cost-effective in women under 75.")
+    rank[id(plain)] = 0.8
+    assert selection.choose_lead([plain], rank, asked=None, treat=False, caveats=[overall, plain]) == [plain]
+
+
 def test_what_was_known_at_a_past_time_does_not_lead_when_a_current_statement_is_eligible() -> None:
     dated = candidate("At the time of the 2012 review, the evidence rested on a single trial.")
     current = candidate(

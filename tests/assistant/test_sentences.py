@@ -263,6 +263,21 @@ def test_only_a_list_item_can_run_into_the_next_sentence() -> None:
     assert clean_span(prose, 0, len(prose), strip_markers=False) == (0, len(prose))
 
 
+def test_a_sentence_opening_with_a_contrast_turns_from_the_one_before() -> None:
+    assert sentences.turns("However, fixation was cost-effective in women under 75.")
+    assert sentences.turns("In contrast, the placebo arm improved.")
+    assert not sentences.turns("Fixation was not cost-effective; however, subgroups differed.")
+    assert not sentences.turns("Butyrate levels rose.")
+
+
+def test_punctuation_left_by_a_section_label_is_not_quoted() -> None:
+    from assistant.answerers.extractive import clean_span
+
+    text = "## Results\n\n: In the baseline analysis, fixation was not cost-effective."
+    start, end = clean_span(text, text.index(":"), len(text), strip_markers=False)
+    assert text[start:end] == "In the baseline analysis, fixation was not cost-effective."
+
+
 @pytest.mark.parametrize(
     ("sentence", "expected"),
     [
