@@ -26,6 +26,7 @@ from assistant.passages import Passage
 from assistant.premise import premise_queries, split_premise
 from assistant.questions import (
     asked_type,
+    is_yes_no,
     provides,
     resolve_parts,
     spell_out_units,
@@ -34,7 +35,7 @@ from assistant.questions import (
 )
 from assistant.render import render_markdown
 from assistant.retrieval import make_retriever
-from assistant.sentences import section_weight, states_certainty
+from assistant.sentences import draws_conclusions, section_weight, states_certainty
 from assistant.statements import unsupported_reason
 from assistant.topics import disease_names
 from ingest import InvalidQuestionError, Settings
@@ -126,8 +127,9 @@ class Assistant:
     def retrieve(self, question: str, config: RunnableConfig | None = None) -> list[Passage]:
         """The retrieved passages for ``question``; a compound question also gets each
         part's own best passages, so that no part is answered from another's, a question
-        with a premise those about the premise, and a synthesis question those of each
-        facet it asks about (``assistant.facets``) and its best documents' findings."""
+        with a premise those about the premise, a yes-or-no question its best document's
+        conclusions, and a synthesis question those of each facet it asks about
+        (``assistant.facets``) and its best documents' findings."""
         premise, core = split_premise(question) if self.features.premise_check else (None, question)
         written = split_question(core)
         parts = resolve_parts(written, self.kb.named_terms)
@@ -138,6 +140,9 @@ class Assistant:
         seen: dict[str, Passage] = {}
         for query in queries:
             for passage in self._search(query, config):
+                seen.setdefault(passage.chunk_id, passage)
+        if is_yes_no(core):  # a verdict asked for: its best document's own verdict
+            for passage in self._conclusions(list(seen.values())[:1]):
                 seen.setdefault(passage.chunk_id, passage)
         if self.kb.asks_whether_to_treat(core):  # how certain the evidence is, wherever it is said
             for passage in self._search(f"{core} {CERTAINTY_QUERY}", config):
@@ -171,6 +176,12 @@ class Assistant:
         documents = list(dict.fromkeys(p.source.id for p in passages))[:FINDINGS_DOCUMENTS]
         chunks = (self.kb.passage(row) for doc_id in documents for row in self.kb.generation.rows_of(doc_id))
         return [p for p in chunks if section_weight(p.section) > 0]
+
+    def _conclusions(self, best: list[Passage]) -> list[Passage]:
+        """The chunks where the ``best`` passages' documents draw their conclusions."""
+        documents = dict.fromkeys(p.source.id for p in best)
+        chunks = (self.kb.passage(row) for doc_id in documents for row in self.kb.generation.rows_of(doc_id))
+        return [p for p in chunks if draws_conclusions(p.section)]
 
     def _search(self, query: str, config: RunnableConfig | None) -> list[Passage]:
         """One query's passages: straight from a citewise retriever (``retrieve``) when

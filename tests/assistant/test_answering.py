@@ -247,6 +247,38 @@ In the Fixture 2022 trial, vexamab did not change grip strength.
 """
 
 
+VERDICT_STUDY = """---
+id: zorbel-verdict-2024
+kind: research
+title: "Test fixture: does quintomab delay relapse in Zorbel syndrome?"
+authors: [Fixture V]
+year: 2024
+study_type: cohort
+provenance: summary
+note: Invented text for the test suite; not a real study.
+---
+## Background
+Whether quintomab delays relapse of Zorbel syndrome has not been studied in a cohort.
+
+## Conclusions
+Our findings suggest that routine maintenance infusions are not required after remission.
+"""
+
+
+def test_a_yes_no_question_also_searches_its_best_document_s_conclusions(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """The conclusion shares almost no word with the question; one passage per query
+    finds the Background, and the verdict comes from the same document's Conclusions."""
+    assistant, _ = with_document(tmp_path, embedder, VERDICT_STUDY)
+    narrow = Assistant(assistant.settings.model_copy(update={"top_k": 1}), assistant.kb)
+    passages = narrow.retrieve("Does quintomab delay relapse of Zorbel syndrome?")
+    assert passages[0].chunk_id == "zorbel-verdict-2024#0000"
+    assert "zorbel-verdict-2024#0001" in {p.chunk_id for p in passages}
+    asked = narrow.retrieve("What delays relapse of Zorbel syndrome?")  # no verdict asked for
+    assert "zorbel-verdict-2024#0001" not in {p.chunk_id for p in asked}
+
+
 def test_a_premise_is_not_checked_with_a_study_s_entry_criteria(tmp_path: Path, embedder: Embedder) -> None:
     """Who could enter a trial of painful patients says nothing of whether the disease is
     mostly painful, and no other source speaks of pain: the premise goes unchecked."""
