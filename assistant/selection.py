@@ -149,18 +149,27 @@ def support(candidates: list[Candidate], asked: str | None) -> float:
     the concepts its document's quotable sentences mention together. A study naming the
     drug in one sentence and the arrhythmia in the next speaks to "Does the drug cause
     arrhythmia?"; sentences naming each from unrelated documents do not."""
-    close = [c for c in candidates if c.similarity >= MIN_SIMILARITY]
-    told: dict[str, frozenset[int]] = {}
-    for c in close:
-        told[c.passage.source.id] = told.get(c.passage.source.id, frozenset()) | c.hits
+    told = document_coverage(candidates)
     return max(
         (
-            c.similarity + COVERAGE_WEIGHT * weighted(told[c.passage.source.id], c.weights)
-            for c in close
-            if provides(c.text, asked)
+            c.similarity + COVERAGE_WEIGHT * told[c.passage.source.id]
+            for c in candidates
+            if c.similarity >= MIN_SIMILARITY and provides(c.text, asked)
         ),
         default=0.0,
     )
+
+
+def document_coverage(candidates: list[Candidate]) -> dict[str, float]:
+    """Each document's coverage of the question: the weighted share of its concepts that
+    the document's quotable sentences (``MIN_SIMILARITY``) mention together."""
+    told: dict[str, frozenset[int]] = {}
+    weights: tuple[float, ...] = ()
+    for c in candidates:
+        if c.similarity >= MIN_SIMILARITY:
+            told[c.passage.source.id] = told.get(c.passage.source.id, frozenset()) | c.hits
+            weights = c.weights
+    return {doc: weighted(hits, weights) for doc, hits in told.items()}
 
 
 def relevance(candidates: list[Candidate], question: Question | None = None) -> dict[int, float]:
@@ -354,6 +363,19 @@ def previous_sentence(candidate: Candidate, pool: list[Candidate]) -> Candidate 
         c for c in pool if c.passage.chunk_id == candidate.passage.chunk_id and c.end <= candidate.start
     ]
     return max(before, key=lambda c: c.end) if before else None
+
+
+def as_covered(
+    candidates: list[Candidate], lead: list[Candidate], scored: list[Candidate], share: float
+) -> list[Candidate]:
+    """The candidates from documents that name at least ``share`` of what the ``lead``'s
+    documents name of the question (``document_coverage`` over all the ``scored``
+    sentences). Another document naming much less is about something else: "3-phase bone
+    scintigraphy ... in a diabetic foot" beside a study of whether CT can replace bone
+    scintigraphy in breast cancer."""
+    told = document_coverage(scored)
+    enough = share * max((told.get(c.passage.source.id, 0.0) for c in lead), default=0.0)
+    return [c for c in candidates if told.get(c.passage.source.id, 0.0) >= enough]
 
 
 def telling_concepts(candidates: list[Candidate]) -> set[int]:

@@ -89,6 +89,19 @@ def test_support_counts_what_a_document_s_sentences_mention_together() -> None:
     assert selection.support([drug, far], None) == pytest.approx(drug.score)
 
 
+def test_evidence_comes_from_documents_naming_enough_of_what_the_lead_s_document_names() -> None:
+    """Weights (1, 1): the lead's study names both concepts, a cohort one, a far study
+    one but only in a sentence too far from the question to count."""
+    lead = candidate("Drug X halved relapses.", doc="trial", hits=frozenset({0, 1}))
+    cohort = candidate("Relapses were common.", doc="cohort", hits=frozenset({1}))
+    far = candidate("Relapse after hip surgery was rare.", doc="hip", hits=frozenset({1}), similarity=0.2)
+    hip = candidate("Hip pain was studied.", doc="hip", hits=frozenset())
+    scored = [lead, cohort, far, hip]
+    assert selection.document_coverage(scored) == {"trial": 1.0, "cohort": 0.5, "hip": 0.0}
+    assert selection.as_covered([cohort, hip], [lead], scored, share=0.4) == [cohort]
+    assert selection.as_covered([cohort, hip], [lead], scored, share=0.6) == []
+
+
 def test_the_same_claim_from_a_weaker_source_is_dropped() -> None:
     rank: dict[int, float] = {}
     trial = candidate("Rituximab did not improve the primary outcome.", doc="trial", strength=4)
