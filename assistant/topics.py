@@ -349,7 +349,7 @@ def off_topic(
     for match in _WITHOUT.finditer(question):
         if set(stems(match.group(1))) & topics.dominant:
             return (match.group(0),)
-    conditions = find_conditions(question, abbreviations)
+    conditions = _owned(find_conditions(question, abbreviations), question, topics)
     lexicon = {s for term in synonyms for s in stems(term)}
     unknown = [
         t
@@ -380,6 +380,27 @@ def off_topic(
     if any(topics.is_subject(c) for c in conditions) or about_subject:
         return None
     return tuple(c.text for c in conditions)
+
+
+_OF = r"\s+(?:of|in|due to|caused by|from|associated with|related to|linked to)\s+(?:the\s+|an?\s+)?"
+
+
+def _owned(conditions: list[Condition], question: str, topics: TopicIndex) -> list[Condition]:
+    """The conditions without the corpus's own head noun where another condition owns it:
+    "the neuropathy of POEMS syndrome" asks about POEMS syndrome, and "neuropathy" alone
+    (what nearly every document is about, ``TopicIndex.dominant``) does not bring it into
+    scope. In "neuropathy in a patient with POEMS syndrome" the neuropathy is the subject."""
+    heads = [
+        c for c in conditions if " " not in c.text and c.text.islower() and set(c.specific) <= topics.dominant
+    ]
+    owned = {
+        head.text
+        for head in heads
+        for other in conditions
+        if other is not head
+        and re.search(rf"\b{re.escape(head.text)}{_OF}{re.escape(other.text)}\b", question, re.I)
+    }
+    return [c for c in conditions if c.text not in owned]
 
 
 _CONTEXT = re.compile(

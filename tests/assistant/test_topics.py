@@ -141,6 +141,43 @@ def test_a_condition_no_source_mentions_is_not_answered_from_a_generic_one_besid
         assert off_topic(context, SARCOIDOSIS, {}) is None, context
 
 
+NEUROPATHY = corpus(
+    (
+        "Rituximab in anti-MAG neuropathy",
+        [
+            "Rituximab improved disability in some patients with anti-MAG neuropathy.",
+            "Anti-MAG neuropathy is a demyelinating neuropathy with IgM antibodies.",
+        ],
+    ),
+    (
+        "The course of anti-MAG neuropathy",
+        [
+            "Most patients with anti-MAG neuropathy could still walk after ten years.",
+            "Tremor was common in anti-MAG neuropathy.",
+        ],
+    ),
+    (
+        "Antibody tests in IgM neuropathy",
+        [
+            "The anti-MAG test was positive in half of the patients with IgM neuropathy.",
+            "Neuropathy with IgG antibodies was excluded.",
+        ],
+    ),
+)
+
+
+def test_the_corpus_s_head_noun_owned_by_another_condition_does_not_bring_it_into_scope() -> None:
+    """ "Neuropathy", what every document is about, names no condition of its own in "the
+    neuropathy of POEMS syndrome": the question is about POEMS syndrome."""
+    for question in (
+        "Does IVIg help the neuropathy of POEMS syndrome?",
+        "Does IVIg help neuropathy in POEMS syndrome?",
+    ):
+        assert off_topic(question, NEUROPATHY, {}) == ("POEMS syndrome",), question
+    assert off_topic("Does rituximab help anti-MAG neuropathy?", NEUROPATHY, {}) is None
+    assert off_topic("Is tremor common in anti-MAG neuropathy?", NEUROPATHY, {}) is None
+
+
 def test_a_question_without_any_condition_is_left_to_the_support_check() -> None:
     assert off_topic("What dose was used in the trial?", SARCOIDOSIS, {}) is None
 
