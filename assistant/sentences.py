@@ -403,14 +403,11 @@ def continues(sentence: str) -> bool:
     return _CONTINUES.search(sentence.strip()) is not None
 
 
-_TURNS = re.compile(
-    r"(?:however|but|yet|nevertheless|nonetheless|in contrast|by contrast|conversely|on the other hand)\b",
-    re.I,
+_TURNING = (
+    r"(?:however|but|yet|nevertheless|nonetheless|in contrast|by contrast|conversely|on the other hand)\b"
 )
-_CAUTIONS = re.compile(
-    r"^(?:however|but|yet|nevertheless|nonetheless|in contrast|conversely)\b|\bcaution(?:s|ed)?\b(?: that)?",
-    re.I,
-)
+_TURNS = re.compile(_TURNING, re.I)
+_CAUTIONS = re.compile(rf"^{_TURNING}|\bcaution(?:s|ed)?\b(?: that)?", re.I)
 # A figure; digits joined by a hyphen to a capital name something ("IWWM-8", "COVID-19",
 # "IL-6"), unlike a time point ("week-24").
 _NUMBER = re.compile(r"(?<![\w.])(?<![A-Z]-)\d+(?:[.,]\d+)*(?![\w])|(?<![\w.])(?<![A-Z]-)\d+(?=%)")

@@ -100,14 +100,14 @@ OTHER_TREATMENTS = (
 )
 # Why a part has no bottom line of its own when its likeliest sentence went to another part.
 ANSWERS_ANOTHER_PART = "What comes closest to it answers another part of the question, and is quoted there."
-# Among the likeliest sentences on a premise (within PREMISE_MARGIN of the likeliest), one
-# that qualifies or contradicts it leads.
 # Evidence must come from a document naming at least this share of what the bottom line's
 # document names of the question (``selection.as_covered``). Chosen on tune: 0.5 dropped
 # "the best responders to rituximab had high anti-MAG titres" from "Do titres predict
 # response to treatment?" (its trial names 0.42 of the question beside the lead's 1.0);
-# 0.4 keeps it, and both gave the same eval (tune fact recall 0.883 -> 0.890).
+# 0.4 keeps it, and both gave the same eval (tune fact recall 0.883 -> 0.8897).
 OTHER_DOCUMENT_SHARE = 0.4
+# Among the likeliest sentences on a premise (within PREMISE_MARGIN of the likeliest), one
+# that qualifies or contradicts it leads.
 QUALIFIER_BONUS = 0.3
 PREMISE_MARGIN = 0.3
 _SYNTHESIS = re.compile(
