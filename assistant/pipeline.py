@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -166,22 +166,23 @@ class Assistant:
         if asked is None or any(provides(t, asked) for p in passages for t in p.sentence_texts()):
             return []
         documents = list(dict.fromkeys(p.source.id for p in passages))[:VALUE_DOCUMENTS]
-        chunks = (self.kb.passage(row) for doc_id in documents for row in self.kb.generation.rows_of(doc_id))
-        return [p for p in chunks if any(provides(t, asked) for t in p.sentence_texts())]
+        return [p for p in self._chunks(documents) if any(provides(t, asked) for t in p.sentence_texts())]
 
     def _findings(self, passages: list[Passage]) -> list[Passage]:
         """The results, findings and conclusions chunks of the best ``FINDINGS_DOCUMENTS``
         retrieved documents. A synthesis question ("what are the benefits and risks?")
         often retrieves a study's conclusions, whose figures sit in its Findings."""
         documents = list(dict.fromkeys(p.source.id for p in passages))[:FINDINGS_DOCUMENTS]
-        chunks = (self.kb.passage(row) for doc_id in documents for row in self.kb.generation.rows_of(doc_id))
-        return [p for p in chunks if section_weight(p.section) > 0]
+        return [p for p in self._chunks(documents) if section_weight(p.section) > 0]
 
     def _conclusions(self, best: list[Passage]) -> list[Passage]:
         """The chunks where the ``best`` passages' documents draw their conclusions."""
-        documents = dict.fromkeys(p.source.id for p in best)
-        chunks = (self.kb.passage(row) for doc_id in documents for row in self.kb.generation.rows_of(doc_id))
-        return [p for p in chunks if draws_conclusions(p.section)]
+        documents = list(dict.fromkeys(p.source.id for p in best))
+        return [p for p in self._chunks(documents) if draws_conclusions(p.section)]
+
+    def _chunks(self, documents: list[str]) -> Iterator[Passage]:
+        """Every chunk of each of ``documents`` (source ids), in order."""
+        return (self.kb.passage(row) for doc_id in documents for row in self.kb.generation.rows_of(doc_id))
 
     def _search(self, query: str, config: RunnableConfig | None) -> list[Passage]:
         """One query's passages: straight from a citewise retriever (``retrieve``) when
