@@ -105,11 +105,6 @@ class Candidate:
         return weighted(self.hits, self.weights)
 
     @property
-    def score(self) -> float:
-        """Relevance used for the refusal decision."""
-        return self.similarity + COVERAGE_WEIGHT * self.coverage
-
-    @property
     def secondary(self) -> bool:
         """True when its source is secondary text."""
         return self.passage.source.is_secondary

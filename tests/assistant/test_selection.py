@@ -22,6 +22,11 @@ def source(doc: str, study_type: str) -> Source:
     return Source(id=doc, kind="research", title=doc, authors=("A",), year=2020, study_type=study_type)
 
 
+def own_score(c: Candidate) -> float:
+    """A sentence's support when it is the only quotable sentence of its document."""
+    return c.similarity + selection.COVERAGE_WEIGHT * c.coverage
+
+
 def candidate(
     text: str,
     *,
@@ -72,8 +77,8 @@ def test_support_is_the_best_score_among_quotable_sentences_giving_the_value_ask
     wordy = candidate("Rituximab helped some patients.", similarity=0.7)
     dose = candidate("Rituximab was given at 375 mg/m2.", similarity=0.5)
     assert selection.support([weak], None) == 0.0  # below MIN_SIMILARITY: never quotable
-    assert selection.support([weak, wordy, dose], None) == wordy.score
-    assert selection.support([weak, wordy, dose], "dose") == dose.score
+    assert selection.support([weak, wordy, dose], None) == own_score(wordy)
+    assert selection.support([weak, wordy, dose], "dose") == own_score(dose)
 
 
 def test_support_counts_what_a_document_s_sentences_mention_together() -> None:
@@ -83,10 +88,10 @@ def test_support_counts_what_a_document_s_sentences_mention_together() -> None:
     harm = candidate("Arrhythmia increased in children.", doc="study", hits=frozenset({1}), similarity=0.5)
     assert selection.support([drug, harm], None) == pytest.approx(0.6 + selection.COVERAGE_WEIGHT * 1.0)
     elsewhere = replace(harm, passage=replace(harm.passage, source=source("other", "cohort")))
-    assert selection.support([drug, elsewhere], None) == pytest.approx(drug.score)
+    assert selection.support([drug, elsewhere], None) == pytest.approx(own_score(drug))
     # a sentence too far from the question adds nothing to its document's coverage
     far = replace(harm, similarity=0.2)
-    assert selection.support([drug, far], None) == pytest.approx(drug.score)
+    assert selection.support([drug, far], None) == pytest.approx(own_score(drug))
 
 
 def test_evidence_comes_from_documents_naming_enough_of_what_the_lead_s_document_names() -> None:
