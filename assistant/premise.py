@@ -242,11 +242,40 @@ def covariation(premise: str) -> str | None:
     return f"{match['measure']} correlate with {match['state']}" if match else None
 
 
+# Who a condition affects, by age: people of an age group, not "an older drug".
+_AGE_GROUP = re.compile(
+    r"\b(?:child(?:ren|hood)?|p(?:a)?ediatric|infan(?:ts?|cy)|neonat\w*|newborns?|toddlers?|teen\w*|"
+    r"adolescen\w*|juvenile|youth|elderly|geriatric|middle-aged|octogenarians?|"
+    r"the (?:young|old)|(?:young|younger|old|older)\s+(?:adults?|people|persons|patients|women|men|males|females))\b",
+    re.I,
+)
+
+
+def about_age(premise: str) -> bool:
+    """True when the premise says which ages a condition affects ("mostly affects young
+    adults", "is a disease of teenagers"): the sources' stated ages check it."""
+    return _AGE_GROUP.search(premise) is not None
+
+
+def age_query(premise: str, names: Sequence[str] = ()) -> str | None:
+    """For a premise about who is affected by age, a search for the age of the patients
+    with the condition it names; None for any other premise."""
+    if not about_age(premise):
+        return None
+    return f"age at onset of patients with {names[0]}" if names else "age at onset of the patients"
+
+
 def premise_queries(premise: str, names: Sequence[str] = ()) -> list[str]:
     """What to search for to check a premise: the premise itself, then its contrary when
     one is known (``contrary``, ``names`` the conditions it names), else its subject
-    without what it asserts (``premise_subject``), and the relation it takes for granted
-    (``covariation``)."""
+    without what it asserts (``premise_subject``), the relation it takes for granted
+    (``covariation``), and the patients' age when it says whom the condition affects
+    (``age_query``)."""
     opposite = contrary(premise, names)
-    queries = (premise, opposite.query if opposite else premise_subject(premise), covariation(premise))
+    queries = (
+        premise,
+        opposite.query if opposite else premise_subject(premise),
+        covariation(premise),
+        age_query(premise, names),
+    )
     return list(dict.fromkeys(q for q in queries if q))

@@ -29,6 +29,8 @@ from assistant.knowledge import KnowledgeBase
 from assistant.lexicon import WORD, stems
 from assistant.passages import Passage
 from assistant.premise import (
+    about_age,
+    age_query,
     asserted,
     claims_majority,
     contrary,
@@ -857,10 +859,16 @@ class ExtractiveAnswerer:
         names = disease_names(premise, self.kb.abbreviations)
         opposite = contrary(premise, names)
         design = provides(premise, "design")  # a premise about how a study was run
+        # "Mostly affects young adults": the ages the sources state check it, and only they
+        # answer the search for the patients' age.
+        ages = about_age(premise)
         for query in premise_queries(premise, names):
             scored = self.candidates(query, passages) if query else []
             agenda = _agenda(scored, premise)
             scored = [c for c in scored if id(c) not in agenda and (design or not _how_run(c))]
+            if ages:
+                aged = [c for c in scored if provides(c.text, "age")]
+                scored = aged if aged or query == age_query(premise, names) else scored
             if opposite and query == opposite.query:
                 scored = [c for c in scored if sentences.majority(c.text, set(opposite.words))]
             if not scored or selection.support(scored, None) < self.min_support:

@@ -229,7 +229,36 @@ def test_a_premise_the_sources_never_state_is_checked_against_its_contrary(
     assert premise and "chronic course in most patients" in premise[0].quote, answer.answer
 
 
-ENTRY_TRIAL = """---
+AGE_STUDY = """---
+id: zorbel-age-2018
+kind: research
+title: "Test fixture: who gets Zorbel syndrome"
+authors: [Fixture A]
+year: 2018
+study_type: cohort
+provenance: summary
+note: Invented text for the test suite; not a real study.
+---
+## Results
+In the Fixture 2018 cohort, an older age at onset went with a worse course of Zorbel syndrome.
+In the Fixture 2018 cohort, the median age at onset of Zorbel syndrome was 64 years.
+"""
+
+
+def test_a_premise_on_which_ages_a_condition_affects_is_checked_against_the_stated_age(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """'A disease of teenagers' shares no word with any source; the age the cohort states
+    checks it, not the sentence that only names age at onset."""
+    answer = ask(
+        with_document(tmp_path, embedder, AGE_STUDY),
+        "Since Zorbel syndrome is a disease of teenagers, which genetic test comes first?",
+    )
+    premise = [c.quote for c in answer.citations if c.role == "premise"]
+    assert premise and "64 years" in premise[0], answer.answer
+
+
+PAIN_TRIAL = """---
 id: zorbel-entry-2022
 kind: research
 title: "Test fixture: a trial of vexamab for pain in Zorbel syndrome"
@@ -283,7 +312,7 @@ def test_a_premise_is_not_checked_with_a_study_s_entry_criteria(tmp_path: Path, 
     """Who could enter a trial of painful patients says nothing of whether the disease is
     mostly painful, and no other source speaks of pain: the premise goes unchecked."""
     answer = ask(
-        with_document(tmp_path, embedder, ENTRY_TRIAL),
+        with_document(tmp_path, embedder, PAIN_TRIAL),
         "Since Zorbel syndrome is mostly painful, should every patient get vexamab?",
     )
     assert answer.premise and "painful" in answer.premise

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.premise import (
+    about_age,
+    age_query,
     claims_majority,
     contrary,
     covariation,
@@ -156,3 +158,33 @@ def test_a_word_inside_a_condition_s_name_is_not_what_the_premise_asserts() -> N
     premise = "CSF analysis is mandatory in every IgM demyelinating neuropathy"
     assert contrary(premise, ["IgM demyelinating neuropathy"]) is None
     assert contrary(premise) is not None  # without the name, the word would be swapped
+
+
+@pytest.mark.parametrize(
+    "premise",
+    [
+        "Zorbel syndrome mostly affects young adults",
+        "Zorbel syndrome is a disease of teenagers",
+        "Zorbel syndrome mainly affects children",
+        "Zorbel syndrome is common in the elderly",
+        "Zorbel syndrome strikes older women",
+    ],
+)
+def test_a_premise_on_who_is_affected_by_age_is_checked_against_the_patients_age(premise: str) -> None:
+    assert about_age(premise)
+    query = age_query(premise, ["Zorbel syndrome"])
+    assert query == "age at onset of patients with Zorbel syndrome"
+    assert query in premise_queries(premise, ["Zorbel syndrome"])
+
+
+@pytest.mark.parametrize(
+    "premise",
+    [
+        "Quintomab is an older drug than vexamab",
+        "The older trial of quintomab was negative",
+        "Flarn titres are usually high",
+    ],
+)
+def test_a_premise_on_something_else_that_is_young_or_old_is_not_about_age(premise: str) -> None:
+    assert not about_age(premise)
+    assert age_query(premise, ["Zorbel syndrome"]) is None
