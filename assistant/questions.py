@@ -51,6 +51,13 @@ _ASKS = {
         r"|.*\bwhat did (?:the )?(?:patients|participants|subjects) need\b|.*\bwho (?:was|were|could be) (?:eligible|enrolled)\b)",
         re.I,
     ),
+    # "Which immunotherapies were tested in the trials?" asks what the studies were of,
+    # which neither their results nor who could enter them says.
+    "tested": re.compile(
+        r"\b(?:what|which)\b[^?]{0,60}?\b(?:was|were|have been|has been|had been) "
+        r"(?:tested|trialled|trialed|studied|compared|evaluated)\b",
+        re.I,
+    ),
     # "How many per 100,000 people?" asks for a rate in a population, which a share of a
     # cohort ("51% had medium titres") is not.
     "population rate": _PER_POPULATION,
@@ -98,6 +105,11 @@ _PROVIDES = {
         r"|\b(?:outcome (?:measures?|scales?)|(?:inclusion|exclusion|entry|eligibility) criteria|eligible|to enter|"
         r"(?:patients|participants)\b[^.;]{0,40}?\b(?:needed|required)|were (?:required|enrolled)|"
         r"randomi[sz]ed (?:to|between)|measured (?:by|with|on)|assessed (?:by|with|on))\b",
+        re.I,
+    ),
+    "tested": re.compile(
+        r"\b(?:trials?|stud(?:y|ies)) (?:tested|testing|of|compared|comparing)\b"
+        r"|\b(?:was|were|been) (?:tested|trialled|trialed|studied|compared|evaluated) (?:in|against|with)\b",
         re.I,
     ),
     "population rate": _PER_POPULATION,
@@ -174,12 +186,22 @@ def is_yes_no(question: str) -> bool:
 
 
 def asked_type(question: str) -> str | None:
-    """``dose``, ``interval``, ``duration``, ``age``, ``design``, ``population rate``,
-    ``proportion`` or ``number`` when the question asks for one, else None (always for a
+    """``dose``, ``interval``, ``duration``, ``age``, ``design``, ``tested``,
+    ``population rate``, ``proportion`` or ``number`` when the question asks for one, else None (always for a
     yes-no question)."""
     if is_yes_no(question):
         return None
-    for kind in ("dose", "interval", "duration", "age", "design", "population rate", "proportion", "number"):
+    for kind in (
+        "dose",
+        "interval",
+        "duration",
+        "age",
+        "design",
+        "tested",
+        "population rate",
+        "proportion",
+        "number",
+    ):
         if _ASKS[kind].search(question):
             return kind
     return None

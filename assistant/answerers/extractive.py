@@ -420,8 +420,11 @@ class ExtractiveAnswerer:
                 s, e = clean_span(document, s, e, strip_markers=passage.source.has_markers)
                 text = document[s:e]
                 listed = _in_list_item(document, s)
-                if len(WORD.findall(text)) < MIN_WORDS or not selection.is_quotable(
-                    text, is_list_item=listed
+                # "The Dalakas 2009 trial tested rituximab ..." only says what a study is, and
+                # that is what "which drugs were tested?" asks.
+                says_what_was_tested = asked == "tested" and provides(text, asked) and not listed
+                if len(WORD.findall(text)) < MIN_WORDS or not (
+                    says_what_was_tested or selection.is_quotable(text, is_list_item=listed)
                 ):
                     continue
                 if setup and sentences.states_gap(text):  # the question a study asks
@@ -969,6 +972,7 @@ class ExtractiveAnswerer:
                 "duration": "a duration",
                 "age": "an age",
                 "design": "the study's design (its outcome measures or entry criteria)",
+                "tested": "what the studies tested",
                 "population rate": "a rate in a population (such as per 100,000 people)",
                 "proportion": "a proportion or rate",
                 "number": "a number",

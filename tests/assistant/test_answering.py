@@ -229,6 +229,36 @@ def test_a_premise_the_sources_never_state_is_checked_against_its_contrary(
     assert premise and "chronic course in most patients" in premise[0].quote, answer.answer
 
 
+TRIALS_REVIEW = """---
+id: zorbel-trials-2024
+kind: research
+title: "Test fixture: trials of immunotherapy in Zorbel syndrome"
+authors: [Fixture T]
+year: 2024
+study_type: systematic-review
+provenance: summary
+note: Invented text for the test suite; not a real review.
+---
+## Methods
+The Fixture 2024 review included five trials testing quintomab, vexamab and plasma exchange in Zorbel syndrome.
+
+## Conclusions
+The Fixture 2024 review found no treatment for Zorbel syndrome supported by high-quality evidence.
+"""
+
+
+def test_a_question_on_what_trials_tested_is_answered_by_what_they_tested(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """ "Which treatments were tested?" asks what the trials were of: the review's Methods
+    say it; its verdict, and the other sources' results, do not."""
+    answer = ask(
+        with_document(tmp_path, embedder, TRIALS_REVIEW),
+        "Which treatments were tested in the trials of the Fixture 2024 review of Zorbel syndrome?",
+    )
+    assert "trials testing" in answer.lead_citations[0].quote, answer.answer
+
+
 AGE_STUDY = """---
 id: zorbel-age-2018
 kind: research

@@ -65,6 +65,12 @@ from assistant.questions import (
         # A rate in a population, which a share of a cohort is not.
         ("What is the prevalence of the disease per 100,000 people?", "population rate"),
         ("What is its incidence per million per year?", "population rate"),
+        # What the studies were of: neither their results nor who could enter.
+        ("Which immunotherapies were tested in the trials of the 2016 review?", "tested"),
+        ("Which drugs have been studied in this disease?", "tested"),
+        ("What was compared in the trial?", "tested"),
+        ("Was rituximab tested against placebo?", None),  # yes or no
+        ("Which test was better?", None),
     ],
 )
 def test_asked_type(question: str, kind: str | None) -> None:
@@ -113,6 +119,23 @@ def test_a_design_sentence_says_what_was_measured_or_who_could_enter() -> None:
         "The trial was negative on its primary outcome.",
     ):
         assert not provides(sentence, "design"), sentence
+
+
+def test_what_a_study_tested_is_said_by_what_it_tested_or_compared() -> None:
+    for sentence in (
+        "The review included eight trials testing IVIg, interferon-alpha and rituximab.",
+        "Cyclophosphamide with prednisone was tested in one trial.",
+        "The 2013 trial compared rituximab with placebo.",
+        "The 2009 trial tested rituximab in 26 patients.",
+    ):
+        assert provides(sentence, "tested"), sentence
+    for sentence in (
+        "Rituximab was better than placebo.",
+        "The review concluded that no immunotherapy is supported by randomised evidence.",
+        "The review assesses immunotherapy for the disease.",
+        "To enter the trial, patients needed a sensory score of at least 4.",
+    ):
+        assert not provides(sentence, "tested"), sentence
 
 
 def test_an_interval_says_how_often_not_when() -> None:
