@@ -336,9 +336,10 @@ class KnowledgeBase:
             found[n] = found[n] or measure
         return found
 
-    def lexical(self, query: str, k: int) -> list[int]:
-        """Rows of the ``k`` best chunks by BM25."""
-        rows, _ = self.bm25.search(query, k)
+    def lexical(self, query: str, k: int, telling: bool = False) -> list[int]:
+        """Rows of the ``k`` best chunks by BM25 (with ``telling``, by the query's words
+        that most chunks do not contain)."""
+        rows, _ = self.bm25.search(query, k, telling)
         return [int(r) for r in rows]
 
     def passage(self, row: int, score: float = 0.0, ranks: dict[str, int] | None = None) -> Passage:

@@ -67,6 +67,9 @@ class Passage:
     sentences: tuple[tuple[int, int], ...] = ()
     score: float = 0.0
     ranks: dict[str, int] = field(default_factory=dict)
+    # Found by a fallback search after retrieval: its sentences are ranked against the
+    # retrieved ones, not among them, so adding it changes no retrieved sentence's rank.
+    added: bool = False
 
     def sentence_texts(self) -> list[str]:
         """The passage's sentences (offsets are relative to the document)."""

@@ -59,6 +59,10 @@ FINDINGS_DOCUMENTS = 4
 # Added to a question whether to treat, as one more query: the answer carries how certain
 # the evidence is, which a systematic review states in words the question seldom uses.
 CERTAINTY_QUERY = "certainty of the evidence"
+# The chunks the question's rarer words find by BM25 (``KnowledgeBase.lexical`` with
+# ``telling``), added after retrieval: a rare word ("screen") beside the name of the
+# corpus's subject, which most chunks repeat, is outranked by the chunks repeating it.
+RARE_WORD_CHUNKS = 2
 # What a part asks for when a share of a group answers it ("how common", "how many").
 _SHARE_KINDS = frozenset({"proportion", "number"})
 
@@ -154,7 +158,18 @@ class Assistant:
         if kind_of(question):  # a synthesis question: what its best studies found
             for passage in self._findings(list(seen.values())):
                 seen.setdefault(passage.chunk_id, passage)
+        for passage in self._rare_words(core):
+            seen.setdefault(passage.chunk_id, passage)
         return list(seen.values())
+
+    def _rare_words(self, question: str) -> list[Passage]:
+        """The ``RARE_WORD_CHUNKS`` best chunks by BM25 over the question's words that most
+        chunks do not contain, marked ``added`` (a lexical retriever's fallback: none for
+        the dense and plain-LangChain retrievers)."""
+        if self.settings.retriever not in ("hybrid", "bm25"):
+            return []
+        rows = self.kb.lexical(self.kb.synonyms.expand(question), RARE_WORD_CHUNKS, telling=True)
+        return [replace(self.kb.passage(row), added=True) for row in rows]
 
     def _values(self, part: str, passages: list[Passage]) -> list[Passage]:
         """For a part asking for a dose, duration or number that no retrieved sentence

@@ -60,17 +60,20 @@ class Question:
     named: frozenset[str] = field(default_factory=frozenset)  # source ids the question names
 
 
-def feature_matrix(candidates: list[Candidate], question: Question) -> np.ndarray:
-    """One row of ``FEATURES`` per candidate (features relative to the best are taken
-    within ``candidates``)."""
+def feature_matrix(
+    candidates: list[Candidate], question: Question, reference: list[Candidate] | None = None
+) -> np.ndarray:
+    """One row of ``FEATURES`` per candidate (features relative to the others are taken
+    within ``reference``, by default ``candidates``)."""
     if not candidates:
         return np.zeros((0, len(FEATURES)))
     from assistant.selection import focus_weights, weighted
 
-    focus = focus_weights(candidates)
+    reference = reference or candidates
+    focus = focus_weights(reference)
     focused = [weighted(c.hits, focus) for c in candidates]
-    best_sim = max(c.similarity for c in candidates)
-    best_focus = max(focused)
+    best_sim = max(c.similarity for c in reference)
+    best_focus = max(weighted(c.hits, focus) for c in reference)
     rows = []
     for c, f in zip(candidates, focused, strict=True):
         gives = provides(c.text, question.asked) if question.asked else False
@@ -103,11 +106,15 @@ def feature_matrix(candidates: list[Candidate], question: Question) -> np.ndarra
 
 
 def scores(
-    candidates: list[Candidate], question: Question, weights: np.ndarray | None = None
+    candidates: list[Candidate],
+    question: Question,
+    weights: np.ndarray | None = None,
+    reference: list[Candidate] | None = None,
 ) -> dict[int, float]:
-    """The log-odds that each candidate (by ``id``) states what the question asks."""
+    """The log-odds that each candidate (by ``id``) states what the question asks
+    (relative features taken within ``reference``, by default ``candidates``)."""
     w = load_weights() if weights is None else weights
-    logits = feature_matrix(candidates, question) @ w
+    logits = feature_matrix(candidates, question, reference) @ w
     return {id(c): float(v) for c, v in zip(candidates, logits, strict=True)}
 
 

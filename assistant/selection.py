@@ -170,7 +170,8 @@ def document_coverage(candidates: list[Candidate]) -> dict[str, float]:
 def relevance(candidates: list[Candidate], question: Question | None = None) -> dict[int, float]:
     """How likely each candidate (by ``id``) is to state what the question asks
     (``assistant.ranker``), as a probability."""
-    logits = ranker.scores(candidates, question or Question())
+    retrieved = [c for c in candidates if not c.passage.added]
+    logits = ranker.scores(candidates, question or Question(), reference=retrieved or None)
     return {key: ranker.probability(value) for key, value in logits.items()}
 
 

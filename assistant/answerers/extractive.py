@@ -448,7 +448,13 @@ class ExtractiveAnswerer:
                         s <= first_sentence,
                     )
                 )
-        return out
+        # A fallback search's sentence counts only when it mentions the question's rarest
+        # concept and no retrieved passage does.
+        rarest = max(weights, default=0.0)
+        unsaid = {i for i, w in enumerate(weights) if w == rarest} - mentioned(
+            question_concepts, [p for p in passages if not p.added]
+        )
+        return [c for c in out if not c.passage.added or c.hits & unsaid]
 
     def evidence(self, question: str, passages: list[Passage], limit: int = 20) -> list[Candidate]:
         """The ``limit`` likeliest quotable sentences for ``question``, best first and without

@@ -229,6 +229,20 @@ def test_a_premise_the_sources_never_state_is_checked_against_its_contrary(
     assert premise and "chronic course in most patients" in premise[0].quote, answer.answer
 
 
+def test_a_rare_word_the_retrieved_passages_miss_is_searched_for_on_its_own(zorbel) -> None:
+    """ "Zorbel syndrome" is in most chunks, "screen" in one: with one passage per query,
+    retrieval finds the panel's background, and the chunk the rare word finds answers."""
+    assistant, knowledge = zorbel
+    narrow = Assistant(assistant.settings.model_copy(update={"top_k": 1}), knowledge)
+    question = "What should I screen for in Zorbel syndrome?"
+    answer = narrow.ask(question)
+    assert "be screened for an underlying marrow disorder" in answer.lead_citations[0].quote, answer.answer
+    added = [p for p in narrow.retrieve(question) if p.added]
+    assert [p.chunk_id for p in added] == ["zorbel-panel-2022#0001"]
+    dense = Assistant(assistant.settings.model_copy(update={"top_k": 1, "retriever": "dense"}), knowledge)
+    assert not any(p.added for p in dense.retrieve(question))  # a lexical retriever's fallback only
+
+
 TRIALS_REVIEW = """---
 id: zorbel-trials-2024
 kind: research

@@ -107,6 +107,26 @@ def test_evidence_comes_from_documents_naming_enough_of_what_the_lead_s_document
     assert selection.as_covered([cohort, hip], [lead], scored, share=0.6) == []
 
 
+def test_a_fallback_search_s_sentence_changes_no_retrieved_sentence_s_probability() -> None:
+    """Ranked against the retrieved sentences, not among them: the ranker's relative
+    features (how few sentences name a concept, the gap to the best) stay as they were."""
+    retrieved = [
+        candidate("Rituximab lowered the titres.", similarity=0.7, hits=frozenset({0})),
+        candidate("Rituximab helped some patients.", similarity=0.5, hits=frozenset({0, 1}), doc="cohort"),
+    ]
+    found = candidate(
+        "Rituximab was compared with placebo.", similarity=0.9, hits=frozenset({1}), doc="review"
+    )
+    added = replace(found, passage=replace(found.passage, added=True))
+    before = selection.relevance(retrieved)
+    after = selection.relevance([*retrieved, added])
+    assert all(after[id(c)] == pytest.approx(before[id(c)]) for c in retrieved)
+    # Ranked among them, the same sentence would have moved the others' probabilities.
+    among = selection.relevance([*retrieved, found])
+    assert any(among[id(c)] != pytest.approx(before[id(c)]) for c in retrieved)
+    assert after[id(added)] > 0.0
+
+
 def test_the_same_claim_from_a_weaker_source_is_dropped() -> None:
     rank: dict[int, float] = {}
     trial = candidate("Rituximab did not improve the primary outcome.", doc="trial", strength=4)
