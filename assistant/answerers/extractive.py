@@ -448,13 +448,17 @@ class ExtractiveAnswerer:
                         s <= first_sentence,
                     )
                 )
+        if not any(p.added for p in passages):
+            return out
         # A fallback search's sentence counts only when it mentions the question's rarest
-        # concept and no retrieved passage does.
+        # concept, which no retrieved passage does, and all it asks about: "nerve biopsy
+        # carries risk" is found by "biopsy" but says nothing of what a biopsy shows.
         rarest = max(weights, default=0.0)
         unsaid = {i for i, w in enumerate(weights) if w == rarest} - mentioned(
             question_concepts, [p for p in passages if not p.added]
         )
-        return [c for c in out if not c.passage.added or c.hits & unsaid]
+        about = self._asked_about(question)
+        return [c for c in out if not c.passage.added or (c.hits & unsaid and about <= c.hits)]
 
     def evidence(self, question: str, passages: list[Passage], limit: int = 20) -> list[Candidate]:
         """The ``limit`` likeliest quotable sentences for ``question``, best first and without

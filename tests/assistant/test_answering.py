@@ -349,7 +349,8 @@ def test_a_yes_no_question_also_searches_its_best_document_s_conclusions(
     assert passages[0].chunk_id == "zorbel-verdict-2024#0000"
     assert "zorbel-verdict-2024#0001" in {p.chunk_id for p in passages}
     asked = narrow.retrieve("What delays relapse of Zorbel syndrome?")  # no verdict asked for
-    assert "zorbel-verdict-2024#0001" not in {p.chunk_id for p in asked}
+    # (the search for the question's rare words may add it, marked as such)
+    assert "zorbel-verdict-2024#0001" not in {p.chunk_id for p in asked if not p.added}
 
 
 def test_a_premise_is_not_checked_with_a_study_s_entry_criteria(tmp_path: Path, embedder: Embedder) -> None:
@@ -828,10 +829,11 @@ def test_plain_words_reach_the_words_the_papers_use(assistant, question: str, le
 def test_a_question_no_retrieved_sentence_speaks_to_is_refused_and_says_so_truly(assistant) -> None:
     """Two sources mention nerve biopsy (its risk; antibodies found on biopsy) but none says
     what it shows; a trial's result 'in anti-MAG neuropathy' once led the answer. The
-    reason must not claim that no source mentions biopsy."""
+    search for the rare word finds them, and the reason says so, not that no source
+    mentions biopsy."""
     answer = assistant.ask("What does a nerve biopsy show in anti-MAG neuropathy?")
     assert answer.refused and answer.citations == []
-    assert "No passage found for it mentions 'biopsy'" in (answer.refusal_reason or "")
+    assert "mention 'biopsy' but state nothing quotable" in (answer.refusal_reason or "")
     assert not assistant.ask("Is a nerve biopsy needed in IgM-associated neuropathy?").refused
 
 
