@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from functools import partial
 
+_PEOPLE = r"(?:patients|participants|subjects|people|persons|children|adults|women|men|cases|individuals|volunteers)"
 _NUMBER_WORDS = r"half|third|quarter|one|two|three|four|five|six|seven|eight|nine|ten|twice|majority|minority|most|few|rare|rarely|common|uncommon"
 # "per 100,000 people", "per million", person-years: how a rate in a population is asked
 # for and how it is stated.
@@ -71,6 +72,15 @@ _ASKS = {
         r"sensitivity|specificity|(?:positive|negative) predictive value)\b|\bwhat\s*%",
         re.I,
     ),
+    # "How many patients were in the trial?" asks how many a study took in, which a share
+    # of them ("4 of 13 patients improved") is not.
+    "size": re.compile(
+        rf"\bhow many {_PEOPLE}\b[^?]*?\b(?:were|was|are)\s+(?:there\s+)?(?:in|enrolled|included|recruited|"
+        rf"randomi[sz]ed|studied|followed)\b|\bhow many {_PEOPLE}\b[^?]*?\b(?:took part|participated)\b"
+        rf"|\bhow many {_PEOPLE}\b[^?]*?\bdid\b[^?]*?\b(?:include|enrol|enroll|recruit|randomi[sz]e|study|follow)\b"
+        r"|\bsample size\b|\bhow (?:large|big) (?:was|is) (?:the|this|that) (?:study|trial|cohort|sample)\b",
+        re.I,
+    ),
     "number": re.compile(
         r"\b(how many|how much|number of|how large|how big|sample size|what (?:cut-?off|threshold))\b"
         # "how were patients spread across the bands?" asks for shares
@@ -115,6 +125,14 @@ _PROVIDES = {
     "population rate": _PER_POPULATION,
     "proportion": re.compile(
         rf"\d\s*%|\bper ?cent\b|\b\d+\s+(?:of|out of|in)\s+(?:the\s+)?\d+\b|\b(?:{_NUMBER_WORDS}|all|none|no one|every)\b",
+        re.I,
+    ),
+    "size": re.compile(
+        rf"\b(?:included|enrolled|recruited|randomi[sz]ed|studied|followed|with)\s+(?:\w+\s+){{0,2}}?\d[\d,]*\s+"
+        rf"(?:[\w-]+\s+){{0,3}}?{_PEOPLE}\b"
+        rf"|\b(?:study|trial|cohort|series|sample)\s+of\s+\d[\d,]*\s+(?:[\w-]+\s+){{0,3}}?{_PEOPLE}\b"
+        rf"|\b\d[\d,]*\s+(?:[\w-]+\s+){{0,3}}?{_PEOPLE}\s+(?:were|was)\s+(?:included|enrolled|recruited|"
+        r"randomi[sz]ed|studied|followed)\b",
         re.I,
     ),
     "number": re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I),
@@ -186,7 +204,7 @@ def is_yes_no(question: str) -> bool:
 
 
 def asked_type(question: str) -> str | None:
-    """``dose``, ``interval``, ``duration``, ``age``, ``design``, ``tested``,
+    """``dose``, ``interval``, ``duration``, ``age``, ``design``, ``tested``, ``size``,
     ``population rate``, ``proportion`` or ``number`` when the question asks for one, else None (always for a
     yes-no question)."""
     if is_yes_no(question):
@@ -198,6 +216,7 @@ def asked_type(question: str) -> str | None:
         "age",
         "design",
         "tested",
+        "size",
         "population rate",
         "proportion",
         "number",

@@ -275,6 +275,8 @@ def choose_lead(
     fitting = [c for c in eligible if asked and provides(c.text, asked)]
     if counted:  # "how many patients?": a number of patients, not any number
         fitting = [c for c in fitting if states_count(c.text, counted)] or fitting
+    if named:  # "How many did the Niermeijer study include?": that study's number
+        fitting = [c for c in fitting if c.passage.source.id in named] or fitting
     bonus = bonus or {}
     near = fitting or [c for c in eligible if rank[id(c)] + bonus.get(id(c), 0.0) >= best - LEAD_MARGIN]
     # What was known or unclear before a study, or what it did (its Background, its

@@ -983,6 +983,7 @@ class ExtractiveAnswerer:
                 "age": "an age",
                 "design": "the study's design (its outcome measures or entry criteria)",
                 "tested": "what the studies tested",
+                "size": "how many took part",
                 "population rate": "a rate in a population (such as per 100,000 people)",
                 "proportion": "a proportion or rate",
                 "number": "a number",

@@ -243,6 +243,37 @@ def test_a_rare_word_the_retrieved_passages_miss_is_searched_for_on_its_own(zorb
     assert not any(p.added for p in dense.retrieve(question))  # a lexical retriever's fallback only
 
 
+SIZED_TRIAL = """---
+id: zorbel-sized-2020
+kind: research
+title: "Test fixture: a trial of vexamab in Zorbel syndrome"
+authors: [Fixture Z]
+year: 2020
+study_type: rct
+provenance: summary
+note: Invented text for the test suite; not a real trial.
+---
+## Methods
+The Fixture 2020 trial was a double-blind study of 48 patients with Zorbel syndrome, 24 given vexamab.
+
+## Results
+In the Fixture 2020 trial, 9 of 24 patients on vexamab improved, against 3 of 24 on placebo.
+In the Fixture 2020 trial, 25% of patients reported headache.
+"""
+
+
+def test_how_many_took_part_is_answered_by_the_study_s_size_not_a_share(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """The Results count patients too ("9 of 24 patients ... improved"); the Methods say
+    how many took part."""
+    zorbel = with_document(tmp_path, embedder, SIZED_TRIAL)
+    answer = ask(zorbel, "How many patients were in the Fixture 2020 trial?")
+    assert "study of 48 patients" in answer.lead_citations[0].quote, answer.answer
+    answer = ask(zorbel, "How many patients improved on vexamab in the Fixture 2020 trial?")
+    assert "9 of 24 patients" in answer.lead_citations[0].quote, answer.answer
+
+
 TRIALS_REVIEW = """---
 id: zorbel-trials-2024
 kind: research

@@ -24,7 +24,7 @@ from assistant.questions import (
         ("How often should I repeat the titres?", "interval"),
         ("How often does tremor occur?", "proportion"),
         ("What proportion of patients have anti-MAG antibodies?", "proportion"),
-        ("How many patients were in the trial?", "number"),
+        ("How many patients were in the trial?", "size"),
         ("Does rituximab help anti-MAG neuropathy?", None),
         ("How much IVIg should be given per course?", "dose"),
         ("By how much did the treatment lower IgM levels?", "number"),
@@ -71,6 +71,13 @@ from assistant.questions import (
         ("What was compared in the trial?", "tested"),
         ("Was rituximab tested against placebo?", None),  # yes or no
         ("Which test was better?", None),
+        # How many a study took in, which a share of them is not.
+        ("How many patients were in the 2009 trial?", "size"),
+        ("How many patients took part in the trial?", "size"),
+        ("How many patients did the cohort include?", "size"),
+        ("What was the sample size?", "size"),
+        ("How many patients improved?", "number"),
+        ("How many patients were disabled at 10 years?", "number"),
     ],
 )
 def test_asked_type(question: str, kind: str | None) -> None:
@@ -136,6 +143,23 @@ def test_what_a_study_tested_is_said_by_what_it_tested_or_compared() -> None:
         "To enter the trial, patients needed a sensory score of at least 4.",
     ):
         assert not provides(sentence, "tested"), sentence
+
+
+def test_a_study_s_size_is_how_many_it_took_in() -> None:
+    for sentence in (
+        "The 2018 study included 202 patients with the antibodies.",
+        "The trial was a double-blind study of 26 patients, 13 given rituximab.",
+        "The trial was randomised and placebo-controlled, with 54 patients: 26 received rituximab.",
+        "It was a prospective cohort of 140 patients.",
+        "In all, 75 consecutive patients were enrolled.",
+    ):
+        assert provides(sentence, "size"), sentence
+    for sentence in (
+        "4 of 13 patients on rituximab improved versus 0 of 13 on placebo.",
+        "About 17% of patients had an atypical phenotype.",
+        "The trial was negative on its primary outcome.",
+    ):
+        assert not provides(sentence, "size"), sentence
 
 
 def test_an_interval_says_how_often_not_when() -> None:
