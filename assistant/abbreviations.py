@@ -185,7 +185,16 @@ LAY: tuple[tuple[str, ...], ...] = (
     ("lumbar puncture", "spinal tap", "CSF analysis", "cerebrospinal fluid analysis"),
     ("neuropathic pain", "burning feet", "nerve pain"),
     ("falls", "falling over", "keep falling"),
-    ("disabled", "wheelchair", "walking aid", "walking stick"),
+    (
+        "disabled",
+        "wheelchair",
+        "walking aid",
+        "walking stick",
+        "wheelchair-bound",
+        "wheelchair bound",
+        "bedridden",
+        "bed-bound",
+    ),
 )
 
 BUILT_IN = SPELLINGS + RESEARCH + INTENTS + LAY

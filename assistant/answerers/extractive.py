@@ -170,7 +170,9 @@ _NOT_AFTER = re.compile(
 # How much of a premise holds, and verbs linking its terms beyond ``_RELATION``: no part
 # of what it claims.
 _PREMISE_FRAME = re.compile(
-    r"mostly|mainly|usually|typically|generally|predominantly|largely|commonly|always|influences?|involves?",
+    r"mostly|mainly|usually|typically|generally|predominantly|largely|commonly|always|influences?|involves?|"
+    # a verb that links ("most patients become wheelchair-bound"): the claim is what follows
+    r"become|becomes|became|remains?|remained",
     re.I,
 )
 
@@ -875,6 +877,8 @@ class ExtractiveAnswerer:
         # "Mostly affects young adults": the ages the sources state check it, and only they
         # answer the search for the patients' age.
         ages = about_age(premise)
+        # "wheelchair-bound" is checked by "30% were disabled": the claim's synonyms count.
+        said_as = self.kb.synonyms.expand(premise)[len(premise) :]
         for query in premise_queries(premise, names):
             scored = self.candidates(query, passages) if query else []
             agenda = _agenda(scored, premise)
@@ -904,7 +908,9 @@ class ExtractiveAnswerer:
                 [c for c in speaking if rank[id(c)] >= best - PREMISE_MARGIN], rank
             )
             near = [c for c in near if not (c.secondary or c.superseded)] or near
-            ordered = sorted(near, key=lambda c: -(rank[id(c)] + QUALIFIER_BONUS * _stance(premise, c.text)))
+            ordered = sorted(
+                near, key=lambda c: -(rank[id(c)] + QUALIFIER_BONUS * _stance(premise, c.text, said_as))
+            )
             fresh = [
                 c for c in ordered if not any(_same_place(c, t) or selection.same_claim(c, t) for t in chosen)
             ]
@@ -1104,11 +1110,13 @@ def _best_facet(c: Candidate, facet_ranks: list[_Ranked]) -> float:
     )
 
 
-def _stance(premise: str, sentence: str) -> int:
+def _stance(premise: str, sentence: str, said_as: str = "") -> int:
     """How strongly a sentence stands against the premise: +1 when it limits, contrasts
     or negates (``sentences.qualifies``), +1 more when it puts a share under half on what
-    the premise says of most, -1 when it says of most what the premise asserts."""
-    contradicts = claims_majority(premise) and sentences.minority(sentence, asserted(premise))
+    the premise says of most (in its words, or those ``said_as`` adds: its synonyms),
+    -1 when it says of most what the premise asserts."""
+    claim = asserted(premise) | asserted(said_as)
+    contradicts = claims_majority(premise) and sentences.minority(sentence, claim)
     return sentences.qualifies(sentence) + contradicts - restates(premise, sentence)
 
 

@@ -395,6 +395,16 @@ def test_a_premise_is_not_checked_with_a_study_s_entry_criteria(tmp_path: Path, 
     assert not [c for c in answer.citations if c.role == "premise"], answer.answer
 
 
+def test_a_premise_in_lay_words_that_most_patients_become_disabled_is_checked_by_the_share_disabled(
+    zorbel,
+) -> None:
+    """'Become' only links; 'wheelchair-bound' is what the premise claims, which the
+    cohort's "30% of patients were disabled" contradicts."""
+    answer = ask(zorbel, "Is it true that most patients with Zorbel syndrome become wheelchair-bound?")
+    premise = [c.quote for c in answer.citations if c.role == "premise"]
+    assert premise and "30% of patients were disabled" in premise[0], answer.answer
+
+
 def test_a_premise_that_claims_nothing_searchable_is_not_checked_with_any_sentence(zorbel) -> None:
     """'Zorbel syndrome is common' names only the condition beside a stop word: every
     sentence on Zorbel syndrome would do, so none is shown as evidence on the premise."""
