@@ -92,13 +92,15 @@ def _asserts(clause: str) -> bool:
 _VERB = re.compile(
     r"\b(is|are|was|were|has|have|had|works?|helps?|cures?|causes?|shows?|showed|proves?|proven|"
     r"means|needs?|requires?|does|do|did|can|cannot|will|always|never|must|met|led|fell|rose|"
-    r"found|made|became|gave|took|responds?|improves?|predicts?|correlates?|leads?|occurs?|"
+    r"found|made|became|ends? up|gave|took|responds?|improves?|predicts?|correlates?|leads?|occurs?|"
     r"affects?|reduces?|increases?|worsens?|remains?|tends?|depends?|indicates?|suggests?|"
     # Nouns too in their base form ("the benefit", "a stop"): only the -s form counts, and
     # not where the -s form is as often a plural noun ("benefits", "blocks", "targets").
     r"prevents?|halts?|exceeds?|outweighs?|outperforms?|stops|slows|protects|lowers|rules out|confirms|"
     r"binds|clears|develops|persists|lasts|begins|appears|spreads|spares|lacks|goes|comes|stays)\b"
-    r"|\b(?:usually|typically|mostly|mainly|always|never|often|rarely|generally|reliably)\s+\w+s\b",
+    r"|\b(?:usually|typically|mostly|mainly|always|never|often|rarely|generally|reliably)\s+\w+s\b"
+    # "most patients become disabled" asserts; "as patients become older" may only say when
+    r"|\b(?:most|all|many|every|nearly all|almost all)\b[^,]*\bbecomes?\b",
     re.I,
 )
 _REGULAR_VERB = re.compile(r"\w+(?:ed|es)\b")

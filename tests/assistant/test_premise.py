@@ -52,6 +52,16 @@ from assistant.premise import (
             "The disease mostly spares young adults",
             "should I look for another cause?",
         ),
+        (
+            "Since most patients end up bedridden, should I treat early?",
+            "Most patients end up bedridden",
+            "should I treat early?",
+        ),
+        (
+            "Since most patients become disabled, should I treat early?",
+            "Most patients become disabled",
+            "should I treat early?",
+        ),
     ],
 )
 def test_a_premise_is_split_from_the_question(question: str, premise: str, rest: str | None) -> None:
@@ -73,6 +83,7 @@ def test_a_premise_is_split_from_the_question(question: str, premise: str, rest:
         "Given the benefit of IVIg, should I use it?",  # nor "benefit"
         "Given the benefits and risks of IVIg, should I use it?",  # a plural noun, not a verb
         "Given conduction blocks, is this CIDP?",
+        "As patients become older, does the titre rise?",  # when, not an assertion
     ],
 )
 def test_a_clause_that_asserts_nothing_is_not_a_premise(question: str) -> None:
