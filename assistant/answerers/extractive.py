@@ -882,7 +882,10 @@ class ExtractiveAnswerer:
         for query in premise_queries(premise, names):
             scored = self.candidates(query, passages) if query else []
             agenda = _agenda(scored, premise)
-            scored = [c for c in scored if id(c) not in agenda and (design or not _how_run(c))]
+            # "IVIg is the treatment of choice with strong trial evidence" is not checked by
+            # a trial's evidence on rituximab.
+            elsewhere = self._other_treatments(scored, premise)
+            scored = [c for c in scored if id(c) not in agenda | elsewhere and (design or not _how_run(c))]
             if ages:
                 aged = [c for c in scored if provides(c.text, "age")]
                 scored = aged if aged or query == age_query(premise, names) else scored

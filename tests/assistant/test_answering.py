@@ -892,6 +892,19 @@ def test_a_premise_about_most_is_not_led_by_a_sentence_that_agrees_with_it(assis
     assert not any(sentences.plans_research(c.quote) for c in premise), answer.answer
 
 
+def test_a_premise_about_one_treatment_is_not_checked_with_another_s_evidence(assistant) -> None:
+    """'IVIg ... with strong trial evidence': the Léger trial's Class I evidence is on
+    rituximab, and once came first in the premise check."""
+    answer = assistant.ask(
+        "Since IVIg is the treatment of choice for anti-MAG neuropathy with strong trial evidence, "
+        "how many courses should I give?"
+    )
+    premise = [c.quote for c in answer.citations if c.role == "premise"]
+    assert premise, answer.answer
+    assert not any("rituximab" in q.lower() for q in premise), answer.answer
+    assert any("IVIg" in q for q in premise), answer.answer
+
+
 def test_a_premise_that_a_measure_moves_with_the_patient_is_checked_against_how_it_tracks(assistant) -> None:
     """'titres fall when patients improve' takes for granted that titres follow the
     disease; a cohort found they did not track its severity, and that is premise evidence."""
