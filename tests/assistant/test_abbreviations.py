@@ -95,6 +95,7 @@ def test_plain_clinical_words_reach_the_papers_wording() -> None:
     assert "disabled" in synonyms.expand("Will he end up in a wheelchair?").lower()
     # What happens outside trials is what cohorts report.
     assert "cohort" in synonyms.expand("How many respond outside trials?").lower()
+    assert "cohort" in synonyms.expand("How many respond outside the trials?").lower()
     assert "cohort" in synonyms.expand("What are real-world response rates?").lower()
     # Healthy people are a study's controls.
     assert "controls" in synonyms.expand("Is the test positive in healthy people?").lower()
