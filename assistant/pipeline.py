@@ -62,7 +62,9 @@ CERTAINTY_QUERY = "certainty of the evidence"
 # The chunks the question's rarer words find by BM25 (``KnowledgeBase.lexical`` with
 # ``telling``), added after retrieval: a rare word ("screen") beside the name of the
 # corpus's subject, which most chunks repeat, is outranked by the chunks repeating it.
-RARE_WORD_CHUNKS = 2
+# Four, not two: "Is tremor common ...?" finds two AI-written chunks and a news summary
+# (by "common" as much as "tremor") before the cohort's tremor figure.
+RARE_WORD_CHUNKS = 4
 # What a part asks for when a share of a group answers it ("how common", "how many").
 _SHARE_KINDS = frozenset({"proportion", "number"})
 

@@ -453,11 +453,13 @@ class ExtractiveAnswerer:
         if not any(p.added for p in passages):
             return out
         # A fallback search's sentence counts only when it mentions the question's rarest
-        # concept, which no retrieved passage does, and all it asks about: "nerve biopsy
-        # carries risk" is found by "biopsy" but says nothing of what a biopsy shows.
+        # concept, which no retrieved primary passage does (an AI-written answer's "often
+        # comes with tremor" is no reason to leave a cohort's figure out), and all it asks
+        # about: "nerve biopsy carries risk" is found by "biopsy" but says nothing of what
+        # a biopsy shows.
         rarest = max(weights, default=0.0)
         unsaid = {i for i, w in enumerate(weights) if w == rarest} - mentioned(
-            question_concepts, [p for p in passages if not p.added]
+            question_concepts, [p for p in passages if not p.added and not p.source.is_secondary]
         )
         about = self._asked_about(question)
         return [c for c in out if not c.passage.added or (c.hits & unsaid and about <= c.hits)]

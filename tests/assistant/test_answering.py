@@ -165,13 +165,14 @@ Among 80 patients followed for 5 years, baseline flarn antibody levels did not p
 """
 
 
-def with_document(tmp_path: Path, embedder: Embedder, document: str) -> tuple[Assistant, KnowledgeBase]:
-    """The Zorbel corpus and one more research document, indexed in a home of its own (a
+def with_document(tmp_path: Path, embedder: Embedder, *documents: str) -> tuple[Assistant, KnowledgeBase]:
+    """The Zorbel corpus and more research documents, indexed in a home of its own (a
     sixth document in the shared fixture would shift what other tests' questions retrieve)."""
     corpus = tmp_path / "corpus"
     shutil.copytree(ZORBEL, corpus)
-    doc_id = re.search(r"^id: (\S+)$", document, re.M).group(1)  # the file is named by its id
-    (corpus / "research" / f"{doc_id}.md").write_text(document, encoding="utf-8")
+    for document in documents:
+        doc_id = re.search(r"^id: (\S+)$", document, re.M).group(1)  # the file is named by its id
+        (corpus / "research" / f"{doc_id}.md").write_text(document, encoding="utf-8")
     settings = Settings(home=tmp_path / "home")
     build_index(settings, corpus, embedder=embedder)
     knowledge = KnowledgeBase(settings, embedder)
@@ -272,6 +273,51 @@ def test_how_many_took_part_is_answered_by_the_study_s_size_not_a_share(
     assert "study of 48 patients" in answer.lead_citations[0].quote, answer.answer
     answer = ask(zorbel, "How many patients improved on vexamab in the Fixture 2020 trial?")
     assert "9 of 24 patients" in answer.lead_citations[0].quote, answer.answer
+
+
+TREMOR_NOTE = """---
+id: zorbel-tremor-note
+kind: research
+title: "Test fixture: an AI-written note on Zorbel syndrome"
+authors: [Fixture AI]
+year: 2024
+study_type: secondary
+provenance: full-text
+note: Invented AI-written text for the test suite; a secondary source.
+---
+## Features
+Zorbel syndrome often comes with a hand tremor, which many patients notice.
+"""
+
+TREMOR_COHORT = """---
+id: zorbel-tremor-2017
+kind: research
+title: "Test fixture: a cohort of Zorbel syndrome"
+authors: [Fixture W]
+year: 2017
+study_type: cohort
+provenance: summary
+note: Invented text for the test suite; not a real study.
+---
+## Background
+The Fixture 2017 study followed patients with Zorbel syndrome for ten years.
+
+## Findings
+In the Fixture 2017 cohort, 40% of patients had a disabling hand tremor.
+"""
+
+
+def test_a_rare_word_only_a_secondary_source_retrieved_mentions_is_searched_in_primary_ones(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """With one passage per query, the AI-written note is retrieved; the cohort's figure
+    on tremor, found by the rare word, is quoted beside it."""
+    assistant, knowledge = with_document(tmp_path, embedder, TREMOR_NOTE, TREMOR_COHORT)
+    narrow = Assistant(assistant.settings.model_copy(update={"top_k": 1}), knowledge)
+    answer = narrow.ask("Is tremor common in Zorbel syndrome?")
+    assert any("40% of patients had a disabling hand tremor" in c.quote for c in answer.citations), (
+        answer.answer
+    )
 
 
 TRIALS_REVIEW = """---
