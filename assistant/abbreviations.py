@@ -347,11 +347,15 @@ class Synonyms:
         return [self.groups[i] for i in hit if self.groups[i]]
 
     def expand(self, text: str) -> str:
-        """``text`` followed by a few missing synonyms of the terms it mentions.
+        """``text`` followed by a few missing synonyms of the terms it mentions
+        (``added``)."""
+        extra = self.added(text)
+        return text if not extra else f"{text} ({'; '.join(extra)})"
 
-        Each group mentioned adds at most ``PER_GROUP`` terms (an abbreviation's long
-        forms first, then the group's order), ``MAX_ADDED`` in all.
-        """
+    def added(self, text: str) -> list[str]:
+        """The synonyms ``expand`` adds to ``text``: each group mentioned adds at most
+        ``PER_GROUP`` terms it lacks (an abbreviation's long forms first, then the group's
+        order), ``MAX_ADDED`` in all."""
         found = self.matcher.found_terms(text)
         occurring = {t.lower() for t in found}
         extra: list[str] = []
@@ -359,8 +363,7 @@ class Synonyms:
             missing = [t for t in group if t.lower() not in occurring]
             missing.sort(key=lambda t: _is_acronym(t))  # stable: long forms first
             extra += missing[:PER_GROUP]
-        extra = list({t.lower(): t for t in reversed(extra)}.values())[::-1][:MAX_ADDED]
-        return text if not extra else f"{text} ({'; '.join(extra)})"
+        return list({t.lower(): t for t in reversed(extra)}.values())[::-1][:MAX_ADDED]
 
 
 def _same_meaning(long_form: str, group: tuple[str, ...]) -> bool:

@@ -29,7 +29,6 @@ from assistant.knowledge import KnowledgeBase
 from assistant.lexicon import WORD, stems
 from assistant.passages import Passage
 from assistant.premise import (
-    about_age,
     age_query,
     asserted,
     claims_majority,
@@ -878,9 +877,9 @@ class ExtractiveAnswerer:
         design = provides(premise, "design")  # a premise about how a study was run
         # "Mostly affects young adults": the ages the sources state check it, and only they
         # answer the search for the patients' age.
-        ages = about_age(premise)
+        age_search = age_query(premise, names)
         # "wheelchair-bound" is checked by "30% were disabled": the claim's synonyms count.
-        said_as = self.kb.synonyms.expand(premise)[len(premise) :]
+        said_as = " ".join(self.kb.synonyms.added(premise))
         for query in premise_queries(premise, names):
             scored = self.candidates(query, passages) if query else []
             agenda = _agenda(scored, premise)
@@ -888,9 +887,9 @@ class ExtractiveAnswerer:
             # a trial's evidence on rituximab.
             elsewhere = self._other_treatments(scored, premise)
             scored = [c for c in scored if id(c) not in agenda | elsewhere and (design or not _how_run(c))]
-            if ages:
+            if age_search:
                 aged = [c for c in scored if provides(c.text, "age")]
-                scored = aged if aged or query == age_query(premise, names) else scored
+                scored = aged if aged or query == age_search else scored
             if opposite and query == opposite.query:
                 scored = [c for c in scored if sentences.majority(c.text, set(opposite.words))]
             if not scored or selection.support(scored, None) < self.min_support:
