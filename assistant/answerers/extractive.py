@@ -125,7 +125,7 @@ _STOP = frozenset(
     know known there's what's us we our you your much many often common going gonna get gets got
     conclude concluded say says said only he she him his her hers my mine really actually give gives giving
     consider considered considers regarded suggest suggests suggestive indicate indicates indicative role
-    all every each still possible possibly done
+    all every each still possible possibly done well
     father mother dad mum mom wife husband son daughter brother sister partner friend relative
     just told wondering wonder found seen among amongst between""".split()
 )
@@ -170,6 +170,8 @@ _NOT_AFTER = re.compile(
 # of what it claims.
 _PREMISE_FRAME = re.compile(
     r"mostly|mainly|usually|typically|generally|predominantly|largely|commonly|always|influences?|involves?|"
+    # how much, not what: "responds poorly to steroids" claims a response to steroids
+    r"poorly|badly|"
     # a verb that links ("most patients become wheelchair-bound"): the claim is what follows
     r"become|becomes|became|remains?|remained",
     re.I,

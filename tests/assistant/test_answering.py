@@ -492,6 +492,35 @@ def test_a_premise_is_checked_on_what_it_asserts_not_on_its_subject(
     assert any("intermediate flarn titres" in q for q in premise), answer.answer
 
 
+MANNER_STUDY = """---
+id: zorbel-course-2018
+kind: research
+title: "Test fixture: the course of Zorbel syndrome"
+authors: [Fixture M]
+year: 2018
+journal: Test Cohorts
+study_type: cohort
+provenance: abstract
+note: Invented text for the test suite; not a real study.
+---
+## Results
+Among 60 patients with Zorbel syndrome, the onset was in the feet as well as the hands in 40%.
+"""
+
+
+def test_a_premise_on_how_well_a_treatment_works_is_not_checked_with_an_as_well_as(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """'Responds well to steroids' claims a response to steroids: a sentence sharing only
+    'well' ('the feet as well as the hands') is no evidence on it, nor on the question."""
+    answer = ask(
+        with_document(tmp_path, embedder, MANNER_STUDY),
+        "Given that Zorbel syndrome responds well to steroids, does quintomab help?",
+    )
+    assert not [c for c in answer.citations if c.role == "premise"], answer.answer
+    assert not any("as well as" in c.quote for c in answer.citations), answer.answer
+
+
 BLORP_STUDY = """---
 id: zorbel-blorp-2020
 kind: research
