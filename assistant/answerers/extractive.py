@@ -177,6 +177,14 @@ _PREMISE_FRAME = re.compile(
     re.I,
 )
 
+# One condition said to turn into another ("Can X progress to Waldenström's?"): the
+# condition it turns into is what the question asks about, not its subject.
+_BECOMES = re.compile(
+    r"\b(?:progress\w*|evolv\w*|transform\w*|turn\w*|develop\w*|convert\w*|lead\w*|advanc\w*)"
+    r"\s+(?:in)?to\b",
+    re.I,
+)
+
 # A treatment term that names a class of treatments rather than one ("immunotherapy",
 # "immune therapies", "chemotherapy").
 _CLASS_OF_TREATMENT = re.compile(r"(?:therapy|therapies|treatments?)$", re.I)
@@ -629,6 +637,13 @@ class ExtractiveAnswerer:
             on_it = [c for c in _likely(fresh, rank) if c.hits & about]
             eligible += on_it[:2]
             silent = {id(c) for c in eligible if not c.hits & about} if on_it else set()
+        # "Can X progress to Y?" is answered by a sentence on Y, not by "X may enter a
+        # progressive phase" (``_only_the_condition`` refuses when none speaks of Y).
+        target, _ = self._turns_into(part, self._condition_concepts(part)[0])
+        on_target = [c for c in _likely(fresh, rank) if c.hits & target] if target else []
+        if on_target:
+            eligible += [c for c in on_target[:2] if c not in eligible]
+            silent |= {id(c) for c in eligible if not c.hits & target}
         # A sentence elaborating a close document's answer may support a bottom line, not be one.
         stated = [c for c in eligible if not selection.elaborates(c)]
         if not stated:
@@ -737,6 +752,17 @@ class ExtractiveAnswerer:
         question_concepts, named, condition = self._condition_concepts(part)
         if not condition or kind_of(part) or _SYNTHESIS.search(part):
             return None
+        subject = named[0] if named else question_concepts[min(condition)].as_written(part)
+        target, becoming = self._turns_into(part, question_concepts)
+        if target and not any(
+            concept_hits(c.text, question_concepts, word_parts=True) & target for c in lead
+        ):
+            if not mentioned([question_concepts[i] for i in target], scored):
+                return f"{REFUSAL} No passage found for it mentions {becoming!r}; the closest passages speak of {subject} in general."
+            return (
+                f"{REFUSAL} The passages found for it mention {becoming!r}, but the likeliest answers "
+                f"speak of {subject} alone."
+            )
         found = mentioned(question_concepts, scored)
         relation = {i for i, c in enumerate(question_concepts) if _RELATION.fullmatch(c.label)}
         unfound = [c for i, c in enumerate(question_concepts) if i not in condition | found | relation]
@@ -749,7 +775,6 @@ class ExtractiveAnswerer:
             ):
                 return None
             unfound = [question_concepts[i] for i in sorted(relation)]
-        subject = named[0] if named else question_concepts[min(condition)].as_written(part)
         hollow = unsaid_kinds(part, question_concepts, idf, lambda term: term in self._corpus_text)
         said = condition | relation | set(hollow)
         another_kind = any(concept_hits(c.text, question_concepts) & set(hollow) for c in lead)
@@ -956,6 +981,17 @@ class ExtractiveAnswerer:
             self.kb.topics.names_subject({w for stem in alternative for w in stem.split("-") if w})
             for alternative in concept.alternatives
         )
+
+    def _turns_into(self, part: str, question_concepts: list[Concept]) -> tuple[set[int], str]:
+        """For a question asking whether one condition turns into another ("Can X progress
+        to Waldenström's macroglobulinaemia?"), the indices of the concepts naming the one
+        it turns into, and its name as written; none when it asks no such thing."""
+        match = _BECOMES.search(part)
+        named = [c.text for c in find_conditions(part[match.end() :], self.kb.abbreviations)] if match else []
+        if not match or not named:
+            return set(), ""
+        before = concept_hits(part[: match.start()], question_concepts)
+        return set(concept_hits(" ".join(named), question_concepts) - before), named[0]
 
     def _claim_concepts(self, premise: str) -> tuple[list[Concept], set[int]]:
         """The premise's concepts, and the indices of those that carry its claim: not a

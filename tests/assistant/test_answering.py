@@ -451,6 +451,22 @@ def test_a_premise_in_lay_words_that_most_patients_become_disabled_is_checked_by
     assert premise and "30% of patients were disabled" in premise[0], answer.answer
 
 
+def test_whether_a_condition_turns_into_another_is_not_answered_by_sentences_on_the_first(zorbel) -> None:
+    """No Zorbel document mentions Glimmer lymphoma: 'no immunotherapy for Zorbel syndrome
+    is supported' would seem to answer whether Zorbel syndrome progresses to it."""
+    answer = ask(zorbel, "Can Zorbel syndrome progress to Glimmer lymphoma?")
+    assert answer.refused, answer.answer
+    assert "Glimmer lymphoma" in answer.refusal_reason
+
+
+def test_whether_a_condition_turns_into_another_is_answered_by_a_sentence_on_both(zorbel) -> None:
+    """The check above leaves a question the sources speak to answered, by the sentence
+    naming the condition it asks about."""
+    answer = ask(zorbel, "Can Zorbel syndrome progress to a marrow disorder?")
+    assert not answer.refused
+    assert all("marrow disorder" in c.quote for c in answer.lead_citations), answer.answer
+
+
 def test_a_premise_that_claims_nothing_searchable_is_not_checked_with_any_sentence(zorbel) -> None:
     """'Zorbel syndrome is common' names only the condition beside a stop word: every
     sentence on Zorbel syndrome would do, so none is shown as evidence on the premise."""
