@@ -125,7 +125,7 @@ _STOP = frozenset(
     know known there's what's us we our you your much many often common going gonna get gets got
     conclude concluded say says said only he she him his her hers my mine really actually give gives giving
     consider considered considers regarded suggest suggests suggestive indicate indicates indicative role
-    all every each still possible possibly done well
+    all every each still possible possibly done well everyone everybody anyone anybody
     father mother dad mum mom wife husband son daughter brother sister partner friend relative
     just told wondering wonder found seen among amongst between""".split()
 )
@@ -176,6 +176,9 @@ _PREMISE_FRAME = re.compile(
     r"become|becomes|became|remains?|remained",
     re.I,
 )
+
+# Words asking how soon or how fast, which no source need use to say when.
+_WHEN = re.compile(r"soon|fast|quick|\w+ly", re.I)
 
 # One condition said to turn into another ("Can X progress to Waldenström's?"): the
 # condition it turns into is what the question asks about, not its subject.
@@ -663,8 +666,12 @@ class ExtractiveAnswerer:
             )
         else:  # the likeliest sentence, whatever it says
             lead = [max(stated, key=lambda c: rank[id(c)])]
-        # A question with a premise is answered premise first, whatever its bottom line.
-        general = None if premise else self._only_the_condition(written, lead, scored, passages or [])
+        # A question with a premise is answered premise first, whatever its bottom line,
+        # unless it asks about what no source mentions ("..., which analgesic is best?").
+        if premise:
+            general = self._unknown_to_corpus(written)
+        else:
+            general = self._only_the_condition(written, lead, scored, passages or [])
         if general:
             return _Plan(part, scored, reason=general)
         if asked != "design" and all(_how_run(c) for c in lead):
@@ -785,7 +792,7 @@ class ExtractiveAnswerer:
         if hollow:  # "a bone marrow biopsy" is no biopsy the sources speak of
             where, what = "No source", next(iter(hollow.values()))
         else:
-            absent = [c for c in unfound if all(any(s not in idf for s in alt) for alt in c.alternatives)]
+            absent = [c for c in unfound if self._absent(c)]
             where, missing = ("No source", absent[0]) if absent else ("No passage found for it", unfound[0])
             what = missing.as_written(part)
             if not absent and mentioned([missing], passages):  # only in a study's aim, a heading, a fragment
@@ -794,6 +801,26 @@ class ExtractiveAnswerer:
                     f"about it; the closest passages speak of {subject} in general."
                 )
         return f"{REFUSAL} {where} mentions {what!r}; the closest passages speak of {subject} in general."
+
+    def _unknown_to_corpus(self, part: str) -> str | None:
+        """Why a part that asks only about what no source mentions (beyond a condition it
+        names and words relating the two: "which analgesic is best?") cannot be answered,
+        or None."""
+        question_concepts, _, condition = self._condition_concepts(part)
+        asked = [
+            c
+            for i, c in enumerate(question_concepts)
+            if i not in condition and not _RELATION.fullmatch(c.label)
+        ]
+        # "How soon ...?", "how quickly ...?" ask when, not about a thing a source names.
+        if not asked or not all(self._absent(c) and not _WHEN.fullmatch(c.label) for c in asked):
+            return None
+        return f"{REFUSAL} No source mentions {' or '.join(repr(c.as_written(part)) for c in asked)}."
+
+    def _absent(self, concept: Concept) -> bool:
+        """True when no indexed text holds any of the concept's alternatives whole."""
+        idf, _ = self.kb.idf
+        return all(any(s not in idf for s in alternative) for alternative in concept.alternatives)
 
     def _evidence(self, plan: _Plan, limit: int, taken: list[Candidate]) -> list[Candidate]:
         """Up to ``limit`` sentences supporting one part's bottom line: the likeliest on each

@@ -467,6 +467,17 @@ def test_whether_a_condition_turns_into_another_is_answered_by_a_sentence_on_bot
     assert all("marrow disorder" in c.quote for c in answer.lead_citations), answer.answer
 
 
+def test_after_a_premise_a_question_on_what_no_source_mentions_is_said_to_be_unanswered(zorbel) -> None:
+    """No Zorbel document mentions an analgesic: 'headache was the most common side effect
+    of quintomab' is no answer to which one to add, however close it is to the premise."""
+    answer = ask(
+        zorbel, "Since quintomab is proven to cure Zorbel syndrome, which analgesic should be added?"
+    )
+    assert [c for c in answer.citations if c.role == "premise"], answer.answer
+    assert answer.lead == [] and [u.part for u in answer.unanswered] == [0], answer.answer
+    assert "analgesic" in answer.unanswered[0].reason
+
+
 def test_a_premise_that_claims_nothing_searchable_is_not_checked_with_any_sentence(zorbel) -> None:
     """'Zorbel syndrome is common' names only the condition beside a stop word: every
     sentence on Zorbel syndrome would do, so none is shown as evidence on the premise."""
