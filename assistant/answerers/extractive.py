@@ -953,7 +953,10 @@ class ExtractiveAnswerer:
             # it names or the verb that links them ("affected about half" is no evidence on
             # "mostly affects young adults").
             question_concepts, claim = of_premise if query == premise else self._claim_concepts(query)
-            scored = [c for c in scored if c.hits & claim] if claim else scored
+            if claim:
+                scored = [c for c in scored if c.hits & claim]
+            elif query == premise_subject(premise):  # a sentence on the subject speaks of the claim too
+                scored = [c for c in scored if concept_hits(c.text, of_premise[0]) & of_premise[1]]
             if not scored:
                 continue
             # Of the premise's own words, those after its verb of being say what it asserts

@@ -478,6 +478,16 @@ def test_after_a_premise_a_question_on_what_no_source_mentions_is_said_to_be_una
     assert "analgesic" in answer.unanswered[0].reason
 
 
+def test_a_premise_is_not_checked_with_a_sentence_on_its_subject_alone(zorbel) -> None:
+    """No Zorbel document says who gets it by trade: 'no immunotherapy for Zorbel syndrome
+    is supported', found by searching the premise's subject, says nothing of fishermen."""
+    answer = ask(
+        zorbel, "Since Zorbel syndrome is mainly a disease of fishermen, should I measure flarn antibodies?"
+    )
+    assert answer.premise and "fishermen" in answer.premise
+    assert not [c for c in answer.citations if c.role == "premise"], answer.answer
+
+
 def test_a_premise_that_claims_nothing_searchable_is_not_checked_with_any_sentence(zorbel) -> None:
     """'Zorbel syndrome is common' names only the condition beside a stop word: every
     sentence on Zorbel syndrome would do, so none is shown as evidence on the premise."""
