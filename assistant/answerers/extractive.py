@@ -519,7 +519,9 @@ class ExtractiveAnswerer:
             (
                 written,
                 part,
-                self.candidates(f"{part} {premise}" if premise else part, passages, written=written),
+                self.candidates(
+                    f"{part} {_claimed(premise)}" if premise else part, passages, written=written
+                ),
             )
             for written, part in zip(parts, resolve_parts(parts, self.kb.named_terms), strict=True)
         ]
@@ -805,12 +807,16 @@ class ExtractiveAnswerer:
     def _unknown_to_corpus(self, part: str) -> str | None:
         """Why a part that asks only about what no source mentions (beyond a condition it
         names and words relating the two: "which analgesic is best?") cannot be answered,
-        or None."""
+        or None. A question of a known kind ("what is the outlook?") or asking for a kind
+        of value ("what proportion ...?") asks in words no source need use."""
+        if kind_of(part) or _SYNTHESIS.search(part):
+            return None
         question_concepts, _, condition = self._condition_concepts(part)
+        kind = asked_type(part)
         asked = [
             c
             for i, c in enumerate(question_concepts)
-            if i not in condition and not _RELATION.fullmatch(c.label)
+            if i not in condition and not _RELATION.fullmatch(c.label) and not names_the_kind(c.label, kind)
         ]
         # "How soon ...?", "how quickly ...?" ask when, not about a thing a source names.
         if not asked or not all(self._absent(c) and not _WHEN.fullmatch(c.label) for c in asked):
@@ -1138,6 +1144,12 @@ def _without(text: str, names: tuple[str, ...]) -> str:
     for name in names:
         text = text.replace(name, " ")
     return text
+
+
+def _claimed(premise: str) -> str:
+    """The premise without the words saying how much of it holds ("usually", "mainly"):
+    what it adds to the question it comes with."""
+    return " ".join(w for w in premise.split() if not _PREMISE_FRAME.fullmatch(w.strip(",.;:")))
 
 
 def _likely(candidates: list[Candidate], rank: dict[int, float]) -> list[Candidate]:

@@ -478,6 +478,14 @@ def test_after_a_premise_a_question_on_what_no_source_mentions_is_said_to_be_una
     assert "analgesic" in answer.unanswered[0].reason
 
 
+def test_after_a_premise_a_question_of_a_known_kind_is_answered_in_words_no_source_uses(zorbel) -> None:
+    """No Zorbel document says 'outlook', but 'what is the outlook?' asks for the course
+    and disability the cohort reports, premise or not."""
+    answer = ask(zorbel, "Since Zorbel syndrome is predominantly fatal, what is the outlook?")
+    assert not answer.refused and not answer.unanswered, answer.answer
+    assert any("disabled" in c.quote for c in answer.citations), answer.answer
+
+
 def test_a_premise_is_not_checked_with_a_sentence_on_its_subject_alone(zorbel) -> None:
     """No Zorbel document says who gets it by trade: 'no immunotherapy for Zorbel syndrome
     is supported', found by searching the premise's subject, says nothing of fishermen."""
