@@ -635,13 +635,15 @@ class ExtractiveAnswerer:
         # avoiding silent leads when a likely sentence speaks made a left-out PubMedQA
         # question answered from another abstract.)
         # A synthesis question's bottom line may rightly be general ("How do I counsel ...?").
-        broad = bool(premise) or bool(kind_of(part)) or _SYNTHESIS.search(part) is not None
+        broad = bool(premise) or _broad(part)
         about = set() if broad else self._asked_about(part)
         silent: set[int] = set()
         if about and not any(c.hits & about for c in eligible):
             on_it = [c for c in _likely(fresh, rank) if c.hits & about]
             eligible += on_it[:2]
             silent = {id(c) for c in eligible if not c.hits & about} if on_it else set()
+        elif about and is_yes_no(written):  # "Is ataxia a symptom of X?" is not led by how X is diagnosed
+            silent = {id(c) for c in eligible if not c.hits & about}
         # "Can X progress to Y?" is answered by a sentence on Y, not by "X may enter a
         # progressive phase" (``_only_the_condition`` refuses when none speaks of Y).
         target, _ = self._turns_into(part, self._condition_concepts(part)[0])
@@ -759,7 +761,7 @@ class ExtractiveAnswerer:
         rightly be general ("How do I counsel ... about the outlook?")."""
         idf, _ = self.kb.idf
         question_concepts, named, condition = self._condition_concepts(part)
-        if not condition or kind_of(part) or _SYNTHESIS.search(part):
+        if not condition or _broad(part):
             return None
         subject = named[0] if named else question_concepts[min(condition)].as_written(part)
         target, becoming = self._turns_into(part, question_concepts)
@@ -774,18 +776,29 @@ class ExtractiveAnswerer:
             )
         found = mentioned(question_concepts, scored)
         relation = {i for i, c in enumerate(question_concepts) if _RELATION.fullmatch(c.label)}
+        # "symptoms" in "Does X cause autonomic symptoms?" names the kind of thing asked:
+        # "electrophysiology is characteristic of ..." does not speak of what is asked.
+        kind_words = {i for i, c in enumerate(question_concepts) if kind_of(c.as_written(part))}
         unfound = [c for i, c in enumerate(question_concepts) if i not in condition | found | relation]
         if not unfound:
             # "What causes X?" asks only for the relation: a bottom line on X that does not
             # speak of it ("no immunotherapy for X is supported") does not answer.
             asks_only_relation = relation and set(range(len(question_concepts))) <= condition | relation
-            if not asks_only_relation or any(
-                concept_hits(c.text, question_concepts) & relation for c in lead
-            ):
-                return None
-            unfound = [question_concepts[i] for i in sorted(relation)]
+            if asks_only_relation:
+                if any(concept_hits(c.text, question_concepts) & relation for c in lead):
+                    return None
+                unfound = [question_concepts[i] for i in sorted(relation)]
+            else:
+                # "Does X cause pain?": that a trial's entry criteria mention pain is no
+                # reason to answer with "X itself caused no deaths".
+                asked = set(range(len(question_concepts))) - (condition - target) - relation - kind_words
+                if not asked or any(
+                    concept_hits(c.text, question_concepts, word_parts=True) & asked for c in lead
+                ):
+                    return None
+                unfound = [question_concepts[i] for i in sorted(asked)]
         hollow = unsaid_kinds(part, question_concepts, idf, lambda term: term in self._corpus_text)
-        said = condition | relation | set(hollow)
+        said = condition | relation | kind_words | set(hollow)
         another_kind = any(concept_hits(c.text, question_concepts) & set(hollow) for c in lead)
         if not another_kind and any(
             concept_hits(c.text, question_concepts, word_parts=True) - said for c in lead
@@ -794,7 +807,10 @@ class ExtractiveAnswerer:
         if hollow:  # "a bone marrow biopsy" is no biopsy the sources speak of
             where, what = "No source", next(iter(hollow.values()))
         else:
-            absent = [c for c in unfound if self._absent(c)]
+            # "autonomic" rather than "symptoms", which names only the kind of thing asked
+            absent = sorted(
+                (c for c in unfound if self._absent(c)), key=lambda c: bool(kind_of(c.as_written(part)))
+            )
             where, missing = ("No source", absent[0]) if absent else ("No passage found for it", unfound[0])
             what = missing.as_written(part)
             if not absent and mentioned([missing], passages):  # only in a study's aim, a heading, a fragment
@@ -1144,6 +1160,17 @@ def _without(text: str, names: tuple[str, ...]) -> str:
     for name in names:
         text = text.replace(name, " ")
     return text
+
+
+def _broad(part: str) -> bool:
+    """True for a synthesis question, or one of a known kind ("What is the outlook?"),
+    whose bottom line may rightly be general. A yes-or-no question on the presentation asks
+    about the feature it names: "Does X cause autonomic symptoms?" is not answered by what
+    X causes, nor "Is ataxia a symptom of X?" by how X is diagnosed."""
+    kind = kind_of(part)
+    return _SYNTHESIS.search(part) is not None or (
+        bool(kind) and not (kind == "presentation" and is_yes_no(part))
+    )
 
 
 def _claimed(premise: str) -> str:

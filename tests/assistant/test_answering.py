@@ -496,6 +496,23 @@ def test_a_premise_is_not_checked_with_a_sentence_on_its_subject_alone(zorbel) -
     assert not [c for c in answer.citations if c.role == "premise"], answer.answer
 
 
+def test_a_yes_no_question_of_a_known_kind_on_what_no_source_mentions_is_refused(zorbel) -> None:
+    """'Symptoms' makes it a question about the presentation, whose bottom line may be
+    general; 'autonomic' is what it asks about, and no source mentions it."""
+    answer = ask(zorbel, "Does Zorbel syndrome cause autonomic symptoms?")
+    assert answer.refused, answer.answer
+    assert "'autonomic'" in answer.refusal_reason
+
+
+def test_whether_a_condition_causes_a_symptom_is_not_answered_by_a_sentence_silent_on_it(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """Pain is mentioned only in who could enter a trial: 'no immunotherapy for Zorbel
+    syndrome is supported' would seem to answer whether Zorbel syndrome causes pain."""
+    answer = ask(with_document(tmp_path, embedder, PAIN_TRIAL), "Does Zorbel syndrome cause pain?")
+    assert answer.refused and not answer.citations, answer.answer
+
+
 def test_a_premise_that_claims_nothing_searchable_is_not_checked_with_any_sentence(zorbel) -> None:
     """'Zorbel syndrome is common' names only the condition beside a stop word: every
     sentence on Zorbel syndrome would do, so none is shown as evidence on the premise."""
@@ -1010,6 +1027,15 @@ def test_a_premise_about_most_is_not_led_by_a_sentence_that_agrees_with_it(assis
     # nor is a proposal for future trials' entry criteria evidence on what patients have
     premise = [c for c in answer.citations if c.role == "premise"]
     assert not any(sentences.plans_research(c.quote) for c in premise), answer.answer
+
+
+def test_a_yes_no_question_on_a_symptom_is_led_by_a_sentence_naming_it(assistant) -> None:
+    """'Is ataxia a symptom of anti-MAG neuropathy?' is not led by how the disease is
+    diagnosed (which names neither ataxia nor symptoms), nor refused while a source
+    speaks of ataxic neuropathy."""
+    answer = assistant.ask("Is ataxia a symptom of anti-MAG neuropathy?")
+    assert not answer.refused, answer.refusal_reason
+    assert re.search(r"ataxi", answer.lead_citations[0].quote, re.I), answer.answer
 
 
 def test_a_premise_about_one_treatment_is_not_checked_with_another_s_evidence(assistant) -> None:
