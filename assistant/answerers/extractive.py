@@ -642,8 +642,6 @@ class ExtractiveAnswerer:
             on_it = [c for c in _likely(fresh, rank) if c.hits & about]
             eligible += on_it[:2]
             silent = {id(c) for c in eligible if not c.hits & about} if on_it else set()
-        elif about and is_yes_no(written):  # "Is ataxia a symptom of X?" is not led by how X is diagnosed
-            silent = {id(c) for c in eligible if not c.hits & about}
         # "Can X progress to Y?" is answered by a sentence on Y, not by "X may enter a
         # progressive phase" (``_only_the_condition`` refuses when none speaks of Y).
         target, _ = self._turns_into(part, self._condition_concepts(part)[0])
@@ -656,18 +654,33 @@ class ExtractiveAnswerer:
         if not stated:
             return _Plan(part, scored, reason=None if said_before else REFUSAL)
         if self.features.bottom_line:
-            lead = selection.choose_lead(
-                stated,
-                rank,
-                asked,
-                treat=self.kb.asks_whether_to_treat(written),
-                counted=question.counted,
-                caveats=scored,
-                bonus={id(c): FACET_LEAD_WEIGHT * _best_facet(c, facet_ranks) for c in eligible},
-                avoid=other | self._no_treatment(eligible, written) | silent,
-                named=question.named,
-                elsewhere=other,
-            )
+
+            def choose(avoid: set[int]) -> list[Candidate]:
+                return selection.choose_lead(
+                    stated,
+                    rank,
+                    asked,
+                    treat=self.kb.asks_whether_to_treat(written),
+                    counted=question.counted,
+                    caveats=scored,
+                    bonus={id(c): FACET_LEAD_WEIGHT * _best_facet(c, facet_ranks) for c in eligible},
+                    avoid=other | self._no_treatment(eligible, written) | avoid,
+                    named=question.named,
+                    elsewhere=other,
+                )
+
+            lead = choose(silent)
+            # "Is ataxia a symptom of X?" led by how X is diagnosed: when the sentences
+            # found speak of all a yes-or-no question asks about, one that does leads.
+            if (
+                about
+                and is_yes_no(written)
+                and not any(c.hits & about for c in lead)
+                and about <= set().union(*(c.hits for c in scored))
+                and len(set(self._condition_concepts(part)[1])) < 2
+                and any(c.hits & about for c in stated)
+            ):
+                lead = choose(silent | {id(c) for c in stated if not c.hits & about})
         else:  # the likeliest sentence, whatever it says
             lead = [max(stated, key=lambda c: rank[id(c)])]
         # A question with a premise is answered premise first, whatever its bottom line,
@@ -788,7 +801,7 @@ class ExtractiveAnswerer:
                 if any(concept_hits(c.text, question_concepts) & relation for c in lead):
                     return None
                 unfound = [question_concepts[i] for i in sorted(relation)]
-            else:
+            elif len(set(named)) < 2:  # two conditions: a sentence naming both relates them
                 # "Does X cause pain?": that a trial's entry criteria mention pain is no
                 # reason to answer with "X itself caused no deaths".
                 asked = set(range(len(question_concepts))) - (condition - target) - relation - kind_words
@@ -797,6 +810,8 @@ class ExtractiveAnswerer:
                 ):
                     return None
                 unfound = [question_concepts[i] for i in sorted(asked)]
+            else:
+                return None
         hollow = unsaid_kinds(part, question_concepts, idf, lambda term: term in self._corpus_text)
         said = condition | relation | kind_words | set(hollow)
         another_kind = any(concept_hits(c.text, question_concepts) & set(hollow) for c in lead)
